@@ -1,0 +1,39 @@
+"""relugeom: tropical, polyhedral and algebraic geometry of ReLU networks.
+
+The main verbs live in the subpackages; the most used ones are re-exported here lazily,
+so ``import relugeom`` stays light (no torch, onnx or matplotlib).
+
+Examples
+--------
+>>> import relugeom
+>>> relugeom.ReLUNetwork([[[1.0]]]).widths
+(1, 1)
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from . import errors
+from ._tol import Tolerance
+from .network import ReLUNetwork, example_network, load_network
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "HPolytope": "relugeom.polyhedra",
+    "Box": "relugeom.polyhedra",
+    "enumerate_regions": "relugeom.regions",
+    "RegionComplex": "relugeom.regions",
+    "tropical_form": "relugeom.tropical",
+    "check_safety": "relugeom.verify",
+    "reachable_set": "relugeom.verify",
+}
+
+__all__ = ["ReLUNetwork", "Tolerance", "errors", "example_network", "load_network", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'relugeom' has no attribute {name!r}")

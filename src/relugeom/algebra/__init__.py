@@ -1,0 +1,1 @@
+"""relugeom.algebra (in progress)."""

@@ -1,0 +1,1 @@
+"""relugeom.patterns (in progress)."""

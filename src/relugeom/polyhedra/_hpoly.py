@@ -1,0 +1,446 @@
+"""H-polytopes ``{x : A x <= b, A_eq x = b_eq}``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from .._tol import Tolerance, resolve
+from .._validation import as_array, as_points
+from ..errors import InfeasibleError, SolverError, UnboundedError
+from ._lp import LPStatus, solve_lp
+
+__all__ = ["HPolytope", "Box"]
+
+_BIG = 1e12  # cap on the Chebyshev radius of unbounded polyhedra
+
+
+class HPolytope:
+    r"""A convex polyhedron ``{x ∈ R^d : A x <= b, A_eq x = b_eq}``.
+
+    Parameters
+    ----------
+    A : array_like (m, d)
+    b : array_like (m,)
+    A_eq : array_like (k, d), optional
+    b_eq : array_like (k,), optional
+
+    Notes
+    -----
+    The name says polytope, but unbounded polyhedra are allowed; :meth:`is_bounded` tells.
+    The constructor only stores and checks shapes; every computation is a method (and is
+    cached, since the object is immutable).
+
+    Examples
+    --------
+    >>> P = HPolytope([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]], [1.0, 1.0, 0.0])
+    >>> P.dim, P.n_constraints
+    (2, 3)
+    >>> P.contains([[0.2, 0.2], [2.0, 0.0]]).tolist()
+    [True, False]
+    """
+
+    def __init__(self, A: object, b: object, A_eq: object | None = None,
+                 b_eq: object | None = None):
+        A = as_array(A, name="A", ndim=2)
+        self.A = A
+        self.b = as_array(b, name="b", shape=(A.shape[0],))
+        d = A.shape[1]
+        if A_eq is None:
+            self.A_eq, self.b_eq = np.zeros((0, d)), np.zeros(0)
+        else:
+            self.A_eq = as_array(A_eq, name="A_eq", shape=(None, d))
+            self.b_eq = as_array(b_eq, name="b_eq", shape=(self.A_eq.shape[0],))
+        for arr in (self.A, self.b, self.A_eq, self.b_eq):
+            arr.setflags(write=False)
+
+    # ---------------------------------------------------------------- basics
+    @property
+    def dim(self) -> int:
+        """Ambient dimension ``d``."""
+        return self.A.shape[1]
+
+    @property
+    def n_constraints(self) -> int:
+        """Number of inequality rows."""
+        return self.A.shape[0]
+
+    def __repr__(self) -> str:
+        eq = f", {self.A_eq.shape[0]} equalities" if len(self.b_eq) else ""
+        return f"HPolytope(dim={self.dim}, {self.n_constraints} inequalities{eq})"
+
+    @classmethod
+    def from_box(cls, lo: object, hi: object) -> "HPolytope":
+        """The box ``lo <= x <= hi``. See :class:`Box`.
+
+        Examples
+        --------
+        >>> HPolytope.from_box([-1, -1], [1, 1]).n_constraints
+        4
+        """
+        return Box(lo, hi)
+
+    def contains(self, x: object, *, tol: Tolerance | None = None) -> np.ndarray | bool:
+        """Whether points lie in the polyhedron, up to ``tol.feas_atol``.
+
+        Examples
+        --------
+        >>> Box([0], [1]).contains([0.5])
+        True
+        """
+        t = resolve(tol)
+        X, single = as_points(x, self.dim)
+        ok = np.all(X @ self.A.T - self.b <= t.feas_atol, axis=1)
+        if len(self.b_eq):
+            ok &= np.all(np.abs(X @ self.A_eq.T - self.b_eq) <= t.feas_atol, axis=1)
+        return bool(ok[0]) if single else ok
+
+    def intersect(self, other: "HPolytope") -> "HPolytope":
+        """Intersection (constraints stacked, not simplified).
+
+        Examples
+        --------
+        >>> Box([0], [2]).intersect(Box([1], [3])).chebyshev_center()[1]
+        0.5
+        """
+        if other.dim != self.dim:
+            raise ValueError(f"cannot intersect polyhedra in R^{self.dim} and R^{other.dim}")
+        return HPolytope(np.vstack([self.A, other.A]), np.concatenate([self.b, other.b]),
+                         np.vstack([self.A_eq, other.A_eq]), np.concatenate([self.b_eq, other.b_eq]))
+
+    def add_halfspaces(self, A: object, b: object) -> "HPolytope":
+        """The polyhedron cut by extra inequalities ``A x <= b``.
+
+        Examples
+        --------
+        >>> Box([0], [2]).add_halfspaces([[1.0]], [1.0]).n_constraints
+        3
+        """
+        A = as_array(A, name="A", shape=(None, self.dim))
+        b = as_array(b, name="b", shape=(A.shape[0],))
+        return HPolytope(np.vstack([self.A, A]), np.concatenate([self.b, b]), self.A_eq, self.b_eq)
+
+    # ------------------------------------------------------------ LP queries
+    def chebyshev_center(self, *, tol: Tolerance | None = None) -> tuple[np.ndarray, float]:
+        """Centre and radius of the largest inscribed ball (within the equality subspace).
+
+        The radius is capped at 1e12 for unbounded polyhedra.
+
+        Raises
+        ------
+        InfeasibleError
+            If the polyhedron is empty.
+
+        Examples
+        --------
+        >>> c, r = Box([0, 0], [2, 4]).chebyshev_center(); r
+        1.0
+        """
+        t = resolve(tol)
+        d = self.dim
+        norms = np.linalg.norm(self.A, axis=1)
+        if len(self.b_eq):
+            # the ball lives in the equality subspace: measure a_i's component orthogonal to A_eq's rows
+            Q, _ = np.linalg.qr(self.A_eq.T)
+            proj = self.A - (self.A @ Q) @ Q.T
+            norms = np.linalg.norm(proj, axis=1)
+        A_ub = np.hstack([self.A, norms[:, None]])
+        A_eq = np.hstack([self.A_eq, np.zeros((len(self.b_eq), 1))]) if len(self.b_eq) else None
+        c = np.zeros(d + 1)
+        c[-1] = -1.0
+        bounds = [(None, None)] * d + [(0.0, _BIG)]
+        res = solve_lp(c, A_ub, self.b, A_eq, self.b_eq if len(self.b_eq) else None,
+                       bounds=bounds, tol=t)
+        if res.status is LPStatus.INFEASIBLE:
+            raise InfeasibleError(f"{self!r} is empty")
+        if not res.optimal:
+            raise SolverError(f"Chebyshev-centre LP failed: {res.message}")
+        return res.x[:d], float(res.x[d])
+
+    def interior_point(self, *, tol: Tolerance | None = None) -> np.ndarray:
+        """A point in the relative interior (the Chebyshev centre).
+
+        Raises
+        ------
+        InfeasibleError
+            If empty or of lower dimension than its equality subspace.
+
+        Examples
+        --------
+        >>> Box([0], [2]).interior_point().tolist()
+        [1.0]
+        """
+        t = resolve(tol)
+        x, r = self.chebyshev_center(tol=t)
+        if r <= t.interior_atol:
+            raise InfeasibleError(f"{self!r} has empty relative interior (Chebyshev radius {r:.3g})")
+        return x
+
+    def is_empty(self, *, tol: Tolerance | None = None) -> bool:
+        """True when no point satisfies the constraints (up to ``tol.feas_atol``).
+
+        Examples
+        --------
+        >>> HPolytope([[1.0], [-1.0]], [0.0, -1.0]).is_empty()
+        True
+        """
+        res = solve_lp(np.zeros(self.dim), self.A, self.b, self.A_eq if len(self.b_eq) else None,
+                       self.b_eq if len(self.b_eq) else None, tol=tol)
+        if res.status is LPStatus.FAILED:
+            raise SolverError(f"feasibility LP failed: {res.message}")
+        return res.status is LPStatus.INFEASIBLE
+
+    def is_full_dimensional(self, *, tol: Tolerance | None = None) -> bool:
+        """True when the polyhedron has a ball of radius > ``tol.interior_atol`` inside.
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 0]).is_full_dimensional()
+        False
+        """
+        t = resolve(tol)
+        if len(self.b_eq):
+            return False
+        try:
+            return self.chebyshev_center(tol=t)[1] > t.interior_atol
+        except InfeasibleError:
+            return False
+
+    def support(self, direction: object, *, tol: Tolerance | None = None) -> float:
+        """``max direction @ x`` over the polyhedron.
+
+        Raises
+        ------
+        InfeasibleError, UnboundedError
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 2]).support([1.0, 1.0])
+        3.0
+        """
+        c = as_array(direction, name="direction", shape=(self.dim,))
+        res = solve_lp(-c, self.A, self.b, self.A_eq if len(self.b_eq) else None,
+                       self.b_eq if len(self.b_eq) else None, tol=tol)
+        if res.status is LPStatus.INFEASIBLE:
+            raise InfeasibleError(f"{self!r} is empty")
+        if res.status is LPStatus.UNBOUNDED:
+            raise UnboundedError(f"{self!r} is unbounded in direction {c.tolist()}")
+        if not res.optimal:
+            raise SolverError(f"support LP failed: {res.message}")
+        return -res.value
+
+    def is_bounded(self, *, tol: Tolerance | None = None) -> bool:
+        """True when the polyhedron is bounded (its recession cone is {0}).
+
+        Checked by one LP: the recession cone ``{y : A y <= 0, A_eq y = 0}`` is {0} iff
+        ``max Σ ±y_i`` stays 0 on it over all 2d coordinate directions (batched as d LPs
+        of ``|y|_1`` style via the cone's intersection with ``sum |y| <= 1``).
+
+        Examples
+        --------
+        >>> Box([0], [1]).is_bounded(), HPolytope([[1.0]], [1.0]).is_bounded()
+        (True, False)
+        """
+        t = resolve(tol)
+        d = self.dim
+        # max sum(s) over y = p - n, p,n >= 0, sum(p+n) <= 1, A y <= 0, A_eq y = 0
+        A_ub = np.vstack([np.hstack([self.A, -self.A]), np.ones((1, 2 * d))])
+        b_ub = np.concatenate([np.zeros(self.n_constraints), [1.0]])
+        A_eq = np.hstack([self.A_eq, -self.A_eq]) if len(self.b_eq) else None
+        b_eq = np.zeros(len(self.b_eq)) if len(self.b_eq) else None
+        res = solve_lp(-np.ones(2 * d), A_ub, b_ub, A_eq, b_eq, bounds=(0, None), tol=t)
+        if not res.optimal:
+            raise SolverError(f"boundedness LP failed: {res.message}")
+        y = res.x[:d] - res.x[d:]
+        return bool(np.linalg.norm(y, 1) <= t.interior_atol)
+
+    def remove_redundant(self, *, tol: Tolerance | None = None) -> "HPolytope":
+        """An irredundant H-representation of a full-dimensional polyhedron.
+
+        Row ``i`` is kept iff maximising ``a_i x`` subject to the other kept rows (with row
+        ``i`` relaxed by 1) exceeds ``b_i`` by more than ``tol.interior_atol·|a_i|``.
+        Duplicate rows (after normalisation) are removed first.
+
+        Examples
+        --------
+        >>> Box([0], [1]).add_halfspaces([[1.0]], [5.0]).remove_redundant().n_constraints
+        2
+        """
+        t = resolve(tol)
+        keep = irredundant_rows(self.A, self.b, A_eq=self.A_eq, b_eq=self.b_eq, tol=t)
+        return HPolytope(self.A[keep], self.b[keep], self.A_eq, self.b_eq)
+
+    # ------------------------------------------------------------- geometry
+    def vertices(self) -> np.ndarray:
+        """Vertices (bounded polyhedra), via pycddlib. Shape (n_vertices, d).
+
+        Raises
+        ------
+        UnboundedError
+            If the polyhedron is unbounded.
+
+        Examples
+        --------
+        >>> np.round(Box([0, 0], [1, 1]).vertices()[np.lexsort(Box([0, 0], [1, 1]).vertices().T[::-1])], 12).tolist()
+        [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+        """
+        from ._cdd import generators
+
+        V, R = generators(self)
+        if len(R):
+            raise UnboundedError(f"{self!r} is unbounded; use generators() for its rays")
+        return V
+
+    def volume(self) -> float:
+        """Volume of a bounded full-dimensional polyhedron (d <= 8; convex hull of vertices).
+
+        Examples
+        --------
+        >>> Box([0, 0, 0], [1, 2, 3]).volume()
+        6.0
+        """
+        from scipy.spatial import ConvexHull
+
+        if self.dim == 1:
+            V = self.vertices()
+            return float(V.max() - V.min()) if len(V) else 0.0
+        V = self.vertices()
+        if len(V) <= self.dim:
+            return 0.0
+        return float(ConvexHull(V).volume)
+
+    def to_shapely(self) -> object:
+        """The 2-D polygon as a shapely geometry (bounded polyhedra in R^2).
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 2]).to_shapely().area
+        2.0
+        """
+        import shapely
+        from scipy.spatial import ConvexHull
+
+        if self.dim != 2:
+            raise ValueError(f"to_shapely needs a polygon in R^2; got dimension {self.dim}")
+        V = self.vertices()
+        if len(V) < 3:
+            return shapely.Polygon()
+        hull = ConvexHull(V)
+        return shapely.Polygon(V[hull.vertices])
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict ``{"A": …, "b": …}`` (plus equalities if any).
+
+        Examples
+        --------
+        >>> HPolytope.from_dict(Box([0], [1]).to_dict()).n_constraints
+        2
+        """
+        out = {"A": self.A.tolist(), "b": self.b.tolist()}
+        if len(self.b_eq):
+            out.update(A_eq=self.A_eq.tolist(), b_eq=self.b_eq.tolist())
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "HPolytope":
+        """Inverse of :meth:`to_dict` (also accepts ``{"lo": …, "hi": …}`` boxes).
+
+        Examples
+        --------
+        >>> HPolytope.from_dict({"lo": [0, 0], "hi": [1, 1]}).n_constraints
+        4
+        """
+        if "lo" in data and "hi" in data:
+            return Box(data["lo"], data["hi"])
+        if "A" not in data or "b" not in data:
+            raise ValueError(f"an H-polytope dict needs keys 'A' and 'b' (or 'lo' and 'hi'); got {sorted(data)}")
+        return cls(data["A"], data["b"], data.get("A_eq"), data.get("b_eq"))
+
+
+class Box(HPolytope):
+    """The box ``{x : lo <= x <= hi}``.
+
+    Examples
+    --------
+    >>> B = Box([-1, -1], [1, 1]); B.lo.tolist(), B.volume()
+    ([-1.0, -1.0], 4.0)
+    >>> Box([1], [0])
+    Traceback (most recent call last):
+    ...
+    relugeom.errors.EmptyDomainError: box is empty: lo > hi in coordinate 0 (1.0 > 0.0)
+    """
+
+    def __init__(self, lo: object, hi: object):
+        from ..errors import EmptyDomainError
+
+        lo = as_array(lo, name="lo", ndim=1)
+        hi = as_array(hi, name="hi", shape=lo.shape)
+        bad = np.flatnonzero(lo > hi)
+        if len(bad):
+            i = int(bad[0])
+            raise EmptyDomainError(f"box is empty: lo > hi in coordinate {i} ({lo[i]} > {hi[i]})")
+        d = len(lo)
+        super().__init__(np.vstack([np.eye(d), -np.eye(d)]), np.concatenate([hi, -lo]))
+        self.lo, self.hi = lo, hi
+
+    def __repr__(self) -> str:
+        return f"Box(lo={self.lo.tolist()}, hi={self.hi.tolist()})"
+
+    def volume(self) -> float:  # exact for boxes
+        return float(np.prod(self.hi - self.lo))
+
+    def vertices(self) -> np.ndarray:
+        d = self.dim
+        corners = (np.arange(2 ** d)[:, None] >> np.arange(d)) & 1
+        return np.where(corners == 1, self.hi, self.lo)
+
+    def is_bounded(self, *, tol: Tolerance | None = None) -> bool:
+        return True
+
+
+def irredundant_rows(A: np.ndarray, b: np.ndarray, *, A_eq: np.ndarray | None = None,
+                     b_eq: np.ndarray | None = None, tol: Tolerance | None = None) -> np.ndarray:
+    """Indices of the irredundant rows of ``A x <= b`` (one LP per candidate row).
+
+    Examples
+    --------
+    >>> irredundant_rows(np.array([[1.0], [1.0], [-1.0]]), np.array([1.0, 2.0, 0.0])).tolist()
+    [0, 2]
+    """
+    t = resolve(tol)
+    A = np.asarray(A, float)
+    b = np.asarray(b, float)
+    m = len(b)
+    norms = np.linalg.norm(A, axis=1)
+    alive = norms > 0
+    if np.any(b[~alive] < -t.feas_atol):
+        raise InfeasibleError("a constraint 0 <= b with b < 0 makes the polyhedron empty")
+    An = np.zeros_like(A)
+    bn = np.zeros_like(b)
+    An[alive] = A[alive] / norms[alive, None]
+    bn[alive] = b[alive] / norms[alive]
+    # drop duplicates (same normal, keep the tightest)
+    idx = np.flatnonzero(alive)
+    key = np.round(An[idx], 12)
+    order = np.lexsort((bn[idx], *key.T[::-1]))
+    idx = idx[order]
+    keep_mask = np.ones(len(idx), bool)
+    for k in range(1, len(idx)):
+        if np.array_equal(key[order][k], key[order][k - 1]):
+            keep_mask[k] = False
+    cand = sorted(idx[keep_mask].tolist())
+    kept = list(cand)
+    eq = (A_eq, b_eq) if A_eq is not None and len(b_eq) else (None, None)
+    for i in cand:
+        others = [j for j in kept if j != i]
+        A_ub = np.vstack([An[others], An[i][None]])
+        b_ub = np.concatenate([bn[others], [bn[i] + 1.0]])
+        res = solve_lp(-An[i], A_ub, b_ub, *eq, tol=t)
+        if res.status is LPStatus.INFEASIBLE:
+            raise InfeasibleError("polyhedron is empty")
+        if res.status is LPStatus.FAILED:
+            raise SolverError(f"redundancy LP failed: {res.message}")
+        if res.optimal and -res.value <= bn[i] + t.interior_atol:
+            kept.remove(i)
+    return np.array(sorted(kept), dtype=np.int64)

@@ -1,0 +1,1 @@
+"""relugeom.regions (in progress)."""

@@ -1,0 +1,1 @@
+"""relugeom.tropical (in progress)."""

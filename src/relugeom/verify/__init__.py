@@ -1,0 +1,1 @@
+"""relugeom.verify (in progress)."""

@@ -1,0 +1,1 @@
+"""relugeom.voronoi (in progress)."""
