@@ -142,8 +142,8 @@ class HPolytope:
         norms = np.linalg.norm(self.A, axis=1)
         if len(self.b_eq):
             # the ball lives in the equality subspace: measure a_i's component orthogonal to A_eq's rows
-            Q, _ = np.linalg.qr(self.A_eq.T)
-            proj = self.A - (self.A @ Q) @ Q.T
+            Q = _row_space(self.A_eq)
+            proj = self.A - (self.A @ Q.T) @ Q
             norms = np.linalg.norm(proj, axis=1)
         A_ub = np.hstack([self.A, norms[:, None]])
         A_eq = np.hstack([self.A_eq, np.zeros((len(self.b_eq), 1))]) if len(self.b_eq) else None
@@ -231,29 +231,25 @@ class HPolytope:
         return -res.value
 
     def is_bounded(self, *, tol: Tolerance | None = None) -> bool:
-        """True when the polyhedron is bounded (its recession cone is {0}).
+        """True when the polyhedron is bounded (the empty set counts as bounded).
 
-        Checked by one LP: the recession cone ``{y : A y <= 0, A_eq y = 0}`` is {0} iff
-        ``max Σ ±y_i`` stays 0 on it over all 2d coordinate directions (batched as d LPs
-        of ``|y|_1`` style via the cone's intersection with ``sum |y| <= 1``).
+        A nonempty polyhedron is bounded iff its recession cone
+        ``{y : A y <= 0, A_eq y = 0}`` is {0}, iff ``[A; A_eq]`` has rank ``d`` and some
+        ``λ >= 1``, ``μ`` satisfy ``Aᵀλ + A_eqᵀμ = 0`` (then every ``a_i y`` is 0 on the cone).
+        That is one feasibility LP on the normalised rows; an emptiness LP is run only when
+        the cone test fails.
 
         Examples
         --------
         >>> Box([0], [1]).is_bounded(), HPolytope([[1.0]], [1.0]).is_bounded()
         (True, False)
+        >>> HPolytope([[1.0, 0.0], [-1.0, 0.0]], [1.0, 1.0]).is_bounded()   # a strip
+        False
         """
         t = resolve(tol)
-        d = self.dim
-        # max sum(s) over y = p - n, p,n >= 0, sum(p+n) <= 1, A y <= 0, A_eq y = 0
-        A_ub = np.vstack([np.hstack([self.A, -self.A]), np.ones((1, 2 * d))])
-        b_ub = np.concatenate([np.zeros(self.n_constraints), [1.0]])
-        A_eq = np.hstack([self.A_eq, -self.A_eq]) if len(self.b_eq) else None
-        b_eq = np.zeros(len(self.b_eq)) if len(self.b_eq) else None
-        res = solve_lp(-np.ones(2 * d), A_ub, b_ub, A_eq, b_eq, bounds=(0, None), tol=t)
-        if not res.optimal:
-            raise SolverError(f"boundedness LP failed: {res.message}")
-        y = res.x[:d] - res.x[d:]
-        return bool(np.linalg.norm(y, 1) <= t.interior_atol)
+        if _recession_cone_is_zero(self.A, self.A_eq, t):
+            return True
+        return self.is_empty(tol=t)
 
     def remove_redundant(self, *, tol: Tolerance | None = None) -> "HPolytope":
         """An irredundant H-representation of a full-dimensional polyhedron.
@@ -293,22 +289,40 @@ class HPolytope:
         return V
 
     def volume(self) -> float:
-        """Volume of a bounded full-dimensional polyhedron (d <= 8; convex hull of vertices).
+        """Volume (d-dimensional Lebesgue measure) of a bounded polyhedron.
+
+        Computed from the vertices (pycddlib) with a Qhull convex hull; meant for low
+        dimension (d <= 8 or so: the vertex count grows fast). Empty and lower-dimensional
+        polyhedra have volume 0.
+
+        Raises
+        ------
+        UnboundedError
+            If the polyhedron is unbounded (its volume is infinite or undefined).
 
         Examples
         --------
         >>> Box([0, 0, 0], [1, 2, 3]).volume()
         6.0
+        >>> HPolytope([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]], [0.0, 0.0, 1.0]).volume()
+        0.5
+        >>> HPolytope([[1.0], [-1.0]], [2.0, 1.0]).volume()
+        3.0
         """
-        from scipy.spatial import ConvexHull
+        from scipy.spatial import ConvexHull, QhullError
 
-        if self.dim == 1:
-            V = self.vertices()
-            return float(V.max() - V.min()) if len(V) else 0.0
+        if len(self.b_eq) and np.linalg.matrix_rank(self.A_eq) > 0:
+            self.vertices()  # still raise for unbounded input
+            return 0.0
         V = self.vertices()
         if len(V) <= self.dim:
             return 0.0
-        return float(ConvexHull(V).volume)
+        if self.dim == 1:
+            return float(V.max() - V.min())
+        try:
+            return float(ConvexHull(V).volume)
+        except QhullError:  # flat point set
+            return 0.0
 
     def to_shapely(self) -> object:
         """The 2-D polygon as a shapely geometry (bounded polyhedra in R^2).
@@ -399,48 +413,95 @@ class Box(HPolytope):
         return True
 
 
+def _row_space(M: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Orthonormal basis (as rows) of the row space of ``M`` (numerical rank by SVD)."""
+    if M.shape[0] == 0:
+        return np.zeros((0, M.shape[1]))
+    _, s, Vt = np.linalg.svd(M, full_matrices=False)
+    r = int(np.sum(s > rtol * max(1.0, s[0] if len(s) else 0.0)))
+    return Vt[:r]
+
+
+def _recession_cone_is_zero(A: np.ndarray, A_eq: np.ndarray, tol: Tolerance) -> bool:
+    """Whether ``{y : A y <= 0, A_eq y = 0} = {0}`` (see :meth:`HPolytope.is_bounded`)."""
+    d = A.shape[1]
+    M = np.vstack([A, A_eq])
+    if M.shape[0] < d or np.linalg.matrix_rank(M) < d:
+        return False
+    nrm = np.linalg.norm(A, axis=1)
+    An = A[nrm > 0] / nrm[nrm > 0, None]
+    m = len(An)
+    if m == 0:
+        return True  # the equalities alone have full rank: a point
+    k = A_eq.shape[0]
+    # variables (λ, μ): Anᵀ λ + A_eqᵀ μ = 0, λ >= 1
+    Aeq = np.hstack([An.T, A_eq.T])
+    bounds = [(1.0, None)] * m + [(None, None)] * k
+    res = solve_lp(np.zeros(m + k), None, None, Aeq, np.zeros(d), bounds=bounds, tol=tol)
+    if res.status is LPStatus.FAILED:
+        raise SolverError(f"boundedness LP failed: {res.message}")
+    return res.status is LPStatus.OPTIMAL
+
+
 def irredundant_rows(A: np.ndarray, b: np.ndarray, *, A_eq: np.ndarray | None = None,
                      b_eq: np.ndarray | None = None, tol: Tolerance | None = None) -> np.ndarray:
     """Indices of the irredundant rows of ``A x <= b`` (one LP per candidate row).
+
+    Rows are normalised; among rows with the same normal (to 12 digits) only the tightest
+    is a candidate; zero rows ``0 <= b_i`` with ``b_i >= 0`` are dropped. Candidate ``i``
+    is redundant when ``max a_i x`` over the other kept rows (row ``i`` relaxed by 1) is at
+    most ``b_i + tol.interior_atol``. Rows are removed one at a time, so of two identical
+    rows exactly one survives.
+
+    Raises
+    ------
+    InfeasibleError
+        If the polyhedron is empty.
 
     Examples
     --------
     >>> irredundant_rows(np.array([[1.0], [1.0], [-1.0]]), np.array([1.0, 2.0, 0.0])).tolist()
     [0, 2]
+    >>> irredundant_rows(np.array([[1.0], [2.0], [-1.0]]), np.array([1.0, 2.0, 0.0])).tolist()
+    [0, 2]
     """
+    from ._highs import IncrementalLP
+
     t = resolve(tol)
     A = np.asarray(A, float)
     b = np.asarray(b, float)
-    m = len(b)
+    d = A.shape[1]
     norms = np.linalg.norm(A, axis=1)
     alive = norms > 0
     if np.any(b[~alive] < -t.feas_atol):
         raise InfeasibleError("a constraint 0 <= b with b < 0 makes the polyhedron empty")
-    An = np.zeros_like(A)
-    bn = np.zeros_like(b)
-    An[alive] = A[alive] / norms[alive, None]
-    bn[alive] = b[alive] / norms[alive]
-    # drop duplicates (same normal, keep the tightest)
     idx = np.flatnonzero(alive)
-    key = np.round(An[idx], 12)
-    order = np.lexsort((bn[idx], *key.T[::-1]))
-    idx = idx[order]
-    keep_mask = np.ones(len(idx), bool)
-    for k in range(1, len(idx)):
-        if np.array_equal(key[order][k], key[order][k - 1]):
-            keep_mask[k] = False
-    cand = sorted(idx[keep_mask].tolist())
-    kept = list(cand)
-    eq = (A_eq, b_eq) if A_eq is not None and len(b_eq) else (None, None)
-    for i in cand:
-        others = [j for j in kept if j != i]
-        A_ub = np.vstack([An[others], An[i][None]])
-        b_ub = np.concatenate([bn[others], [bn[i] + 1.0]])
-        res = solve_lp(-An[i], A_ub, b_ub, *eq, tol=t)
+    An = A[idx] / norms[idx, None]
+    bn = b[idx] / norms[idx]
+    if len(idx) == 0:
+        return idx.astype(np.int64)
+    # duplicates: same rounded normal -> keep the tightest (smallest bn, then lowest index)
+    key = np.round(An, 12) + 0.0  # + 0.0 turns -0.0 into 0.0
+    order = np.lexsort((idx, bn, *key.T[::-1]))
+    ks = key[order]
+    first = np.ones(len(order), bool)
+    first[1:] = np.any(ks[1:] != ks[:-1], axis=1)
+    cand_local = np.sort(order[first])
+    An, bn, cand = An[cand_local], bn[cand_local], idx[cand_local]
+    Ae = None if A_eq is None or len(b_eq) == 0 else np.asarray(A_eq, float)
+    be = None if Ae is None else np.asarray(b_eq, float)
+    lp = IncrementalLP(An, bn, A_eq=Ae, b_eq=be, tol=t)
+    kept = np.ones(len(cand), bool)
+    for i in range(len(cand)):
+        lp.set_rhs(i, bn[i] + 1.0)
+        res = lp.solve(-An[i])
         if res.status is LPStatus.INFEASIBLE:
             raise InfeasibleError("polyhedron is empty")
         if res.status is LPStatus.FAILED:
             raise SolverError(f"redundancy LP failed: {res.message}")
         if res.optimal and -res.value <= bn[i] + t.interior_atol:
-            kept.remove(i)
-    return np.array(sorted(kept), dtype=np.int64)
+            kept[i] = False
+            lp.set_rhs(i, np.inf)  # drop the row from later LPs
+        else:
+            lp.set_rhs(i, bn[i])
+    return np.sort(cand[kept]).astype(np.int64)
