@@ -7,8 +7,11 @@ Examples
 1.0
 """
 
-from ._hpoly import Box, HPolytope, irredundant_rows
-from ._lp import LPResult, LPStatus, solve_lp
-from ._cdd import generators
+from ._hpoly import AffineHull, Box, HPolytope, irredundant_rows
+from ._vpoly import VPolytope
+from ._lp import LPBackend, LPResult, LPStatus, solve_lp
+from ._highs import IncrementalLP
+from ._cdd import generators, inequalities
 
-__all__ = ["HPolytope", "Box", "irredundant_rows", "solve_lp", "LPResult", "LPStatus", "generators"]
+__all__ = ["HPolytope", "Box", "VPolytope", "AffineHull", "irredundant_rows", "solve_lp", "LPResult", "LPStatus",
+           "LPBackend", "IncrementalLP", "generators", "inequalities"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,9 +13,75 @@ from .._validation import as_array, as_points
 from ..errors import InfeasibleError, SolverError, UnboundedError
 from ._lp import LPStatus, solve_lp
 
-__all__ = ["HPolytope", "Box"]
+if TYPE_CHECKING:
+    from ._vpoly import VPolytope
+
+__all__ = ["HPolytope", "Box", "AffineHull"]
 
 _BIG = 1e12  # cap on the Chebyshev radius of unbounded polyhedra
+
+
+@dataclass(frozen=True)
+class AffineHull:
+    """An affine subspace ``{origin + directionsᵀ t : t ∈ R^k}`` = ``{x : A_eq x = b_eq}``.
+
+    Attributes
+    ----------
+    origin : ndarray (d,)
+        A point of the subspace (for :meth:`HPolytope.affine_hull`: a relative-interior
+        point of the polyhedron).
+    directions : ndarray (k, d)
+        Orthonormal rows spanning the direction space.
+    A_eq, b_eq : ndarray (d - k, d), (d - k,)
+        Orthonormal equations of the subspace.
+    tol : Tolerance
+        The tolerance used to detect it.
+
+    Examples
+    --------
+    >>> Box([0, 0], [1, 0]).affine_hull().dimension
+    1
+    """
+
+    origin: np.ndarray
+    directions: np.ndarray
+    A_eq: np.ndarray
+    b_eq: np.ndarray
+    tol: Tolerance
+
+    @property
+    def dimension(self) -> int:
+        """``k``, the number of directions.
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 1]).affine_hull().dimension
+        2
+        """
+        return int(self.directions.shape[0])
+
+    def to_coordinates(self, x: object) -> np.ndarray:
+        """Coordinates ``t`` of points (orthogonal projection onto the subspace).
+
+        Examples
+        --------
+        >>> H = Box([0, 0], [1, 0]).affine_hull()
+        >>> np.allclose(H.from_coordinates(H.to_coordinates([[0.3, 0.0]])), [[0.3, 0.0]])
+        True
+        """
+        X = np.asarray(x, dtype=float)
+        return (X - self.origin) @ self.directions.T
+
+    def from_coordinates(self, t: object) -> np.ndarray:
+        """Points ``origin + directionsᵀ t`` (rows).
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 0]).affine_hull().from_coordinates(np.zeros((1, 1))).shape
+        (1, 2)
+        """
+        T = np.asarray(t, dtype=float)
+        return self.origin + T @ self.directions
 
 
 class HPolytope:
@@ -267,6 +335,206 @@ class HPolytope:
         keep = irredundant_rows(self.A, self.b, A_eq=self.A_eq, b_eq=self.b_eq, tol=t)
         return HPolytope(self.A[keep], self.b[keep], self.A_eq, self.b_eq)
 
+    # ------------------------------------------------------ affine dimension
+    def implicit_equalities(self, *, tol: Tolerance | None = None) -> np.ndarray:
+        """Indices of the inequality rows that hold with equality on the whole polyhedron.
+
+        Found by LPs ``max Σ s_i`` subject to ``a_i x + s_i <= b_i``, ``0 <= s_i <= 1`` (rows
+        normalised): rows reaching slack above ``tol.interior_atol`` are not implicit
+        equalities; the LP is repeated on the undecided rows until its optimum is 0 (usually
+        one or two LPs).
+
+        Raises
+        ------
+        InfeasibleError
+            If the polyhedron is empty.
+
+        Examples
+        --------
+        >>> HPolytope([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], [0.0, 0.0, 1.0, 1.0]).implicit_equalities().tolist()
+        [0, 1]
+        """
+        t = resolve(tol)
+        m, d = self.A.shape
+        norms = np.linalg.norm(self.A, axis=1)
+        alive = norms > 0
+        if np.any(self.b[~alive] < -t.feas_atol):
+            raise InfeasibleError(f"{self!r} is empty (a row 0 <= b_i with b_i < 0)")
+        An = np.zeros_like(self.A)
+        bn = np.zeros_like(self.b)
+        An[alive] = self.A[alive] / norms[alive, None]
+        bn[alive] = self.b[alive] / norms[alive]
+        undecided = np.flatnonzero(alive)
+        Aeq = self.A_eq if len(self.b_eq) else None
+        beq = self.b_eq if len(self.b_eq) else None
+        if len(undecided) == 0:
+            if self.is_empty(tol=t):
+                raise InfeasibleError(f"{self!r} is empty")
+            return undecided.astype(np.int64)
+        first = True
+        while len(undecided):
+            k = len(undecided)
+            # variables (x, s_undecided); all rows kept, undecided rows get a slack
+            S = np.zeros((m, k))
+            S[undecided, np.arange(k)] = 1.0
+            A_ub = np.hstack([An, S])
+            c = np.concatenate([np.zeros(d), -np.ones(k)])
+            bounds = [(None, None)] * d + [(0.0, 1.0)] * k
+            res = solve_lp(c, A_ub, bn, None if Aeq is None else np.hstack([Aeq, np.zeros((len(beq), k))]),
+                           beq, bounds=bounds, tol=t)
+            if res.status is LPStatus.INFEASIBLE:
+                if first:
+                    raise InfeasibleError(f"{self!r} is empty")
+                raise SolverError("implicit-equality LP became infeasible")
+            if not res.optimal:
+                raise SolverError(f"implicit-equality LP failed: {res.message}")
+            first = False
+            slack = res.x[d:]
+            loose = slack > t.interior_atol
+            if not loose.any():
+                break
+            undecided = undecided[~loose]
+        return np.sort(undecided).astype(np.int64)
+
+    def affine_hull(self, *, tol: Tolerance | None = None) -> "AffineHull":
+        """The affine hull ``{origin + directionsᵀ t}`` of the (nonempty) polyhedron.
+
+        Raises
+        ------
+        InfeasibleError
+            If the polyhedron is empty.
+
+        Examples
+        --------
+        >>> H = HPolytope([[1.0, 1.0], [-1.0, -1.0], [1.0, 0.0], [-1.0, 0.0]], [1.0, -1.0, 1.0, 0.0]).affine_hull()
+        >>> H.dimension, np.round(np.abs(H.directions), 6).tolist()
+        (1, [[0.707107, 0.707107]])
+        >>> np.allclose(H.A_eq @ H.origin, H.b_eq)
+        True
+        """
+        t = resolve(tol)
+        imp = self.implicit_equalities(tol=t)
+        E = np.vstack([self.A_eq, self.A[imp]])
+        Q = _row_space(E)  # (r, d) orthonormal
+        d = self.dim
+        # directions: orthonormal complement of the row space
+        if len(Q):
+            _, _, Vt = np.linalg.svd(np.vstack([Q, np.zeros((max(0, d - len(Q)), d))]))
+            U = Vt[len(Q):]
+        else:
+            U = np.eye(d)
+        # a relative-interior point: Chebyshev centre inside the hull
+        P = HPolytope(self.A, self.b, E, np.concatenate([self.b_eq, self.b[imp]]))
+        origin, _ = P.chebyshev_center(tol=t)
+        return AffineHull(origin=origin, directions=U, A_eq=Q, b_eq=Q @ origin, tol=t)
+
+    def dimension(self, *, tol: Tolerance | None = None) -> int:
+        """Affine dimension (``-1`` for the empty set).
+
+        Examples
+        --------
+        >>> Box([0, 0, 0], [1, 1, 0]).dimension(), Box([0, 0], [1, 1]).dimension()
+        (2, 2)
+        >>> HPolytope([[1.0], [-1.0]], [0.0, -1.0]).dimension()
+        -1
+        """
+        try:
+            return self.affine_hull(tol=tol).dimension
+        except InfeasibleError:
+            return -1
+
+    def restrict_to_affine_hull(self, *, tol: Tolerance | None = None
+                                ) -> tuple["HPolytope", "AffineHull"]:
+        """The polyhedron in coordinates of its affine hull: ``{t : origin + Uᵀ t ∈ P}``.
+
+        Returns a full-dimensional polyhedron in R^k (k = its dimension) and the hull;
+        ``x = hull.origin + hull.directions.T @ t`` maps back.
+
+        Examples
+        --------
+        >>> Q, H = Box([0, 0, 2], [1, 3, 2]).restrict_to_affine_hull()
+        >>> Q.dim, round(Q.volume(), 9)
+        (2, 3.0)
+        """
+        H = self.affine_hull(tol=tol)
+        A = self.A @ H.directions.T
+        b = self.b - self.A @ H.origin
+        keep = np.linalg.norm(A, axis=1) > 0
+        return HPolytope(A[keep], b[keep]), H
+
+    # ------------------------------------------------------------ images, boxes
+    def affine_image(self, M: object, t: object | None = None) -> "VPolytope":
+        """The image ``{M x + t : x ∈ P}`` as a V-polytope (vertices and rays mapped).
+
+        Use ``.to_hpolytope()`` on the result for an H-representation (pycddlib; low
+        dimension).
+
+        Examples
+        --------
+        >>> V = Box([0, 0], [1, 1]).affine_image([[1.0, 1.0]], [1.0])
+        >>> sorted(V.convex_hull().points.ravel().tolist())
+        [1.0, 3.0]
+        """
+        from ._cdd import generators
+        from ._vpoly import VPolytope
+
+        M = as_array(M, name="M", ndim=2)
+        if M.shape[1] != self.dim:
+            raise ValueError(f"M must have shape (k, {self.dim}) to act on R^{self.dim}; got {M.shape}")
+        t = np.zeros(M.shape[0]) if t is None else as_array(t, name="t", shape=(M.shape[0],))
+        V, R = generators(self)
+        if len(V) == 0:
+            raise InfeasibleError(f"{self!r} is empty; its image is empty")
+        return VPolytope(V @ M.T + t, R @ M.T)
+
+    def project(self, dims: object) -> "HPolytope":
+        """The projection onto the coordinates ``dims`` as an H-polytope (vertex method).
+
+        Examples
+        --------
+        >>> P = HPolytope([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]], [0.0, 0.0, 1.0]).project([0])
+        >>> sorted(P.vertices().ravel().tolist())
+        [0.0, 1.0]
+        """
+        dims = np.atleast_1d(np.asarray(dims, dtype=np.int64))
+        if len(dims) == 0 or dims.min() < 0 or dims.max() >= self.dim:
+            raise ValueError(f"dims must be coordinate indices in [0, {self.dim}); got {dims.tolist()}")
+        M = np.eye(self.dim)[dims]
+        return self.affine_image(M).to_hpolytope()
+
+    def bounding_box(self, *, tol: Tolerance | None = None) -> "Box":
+        """The smallest box containing the polyhedron (2d warm-started LPs).
+
+        Raises
+        ------
+        InfeasibleError, UnboundedError
+
+        Examples
+        --------
+        >>> HPolytope([[-1.0, 0.0], [0.0, -1.0], [1.0, 2.0]], [0.0, 0.0, 2.0]).bounding_box()
+        Box(lo=[0.0, 0.0], hi=[2.0, 1.0])
+        """
+        from ._highs import IncrementalLP
+
+        t = resolve(tol)
+        d = self.dim
+        lp = IncrementalLP(self.A, self.b, self.A_eq if len(self.b_eq) else None,
+                           self.b_eq if len(self.b_eq) else None, tol=t)
+        lo, hi = np.empty(d), np.empty(d)
+        for i in range(d):
+            for sign, out in ((1.0, hi), (-1.0, lo)):
+                e = np.zeros(d)
+                e[i] = sign
+                res = lp.solve(e, maximize=True)
+                if res.status is LPStatus.INFEASIBLE:
+                    raise InfeasibleError(f"{self!r} is empty")
+                if res.status is LPStatus.UNBOUNDED:
+                    raise UnboundedError(f"{self!r} is unbounded in coordinate {i}")
+                if not res.optimal:
+                    raise SolverError(f"bounding-box LP failed: {res.message}")
+                out[i] = sign * res.value
+        return Box(lo, np.maximum(hi, lo))
+
     # ------------------------------------------------------------- geometry
     def vertices(self) -> np.ndarray:
         """Vertices (bounded polyhedra), via pycddlib. Shape (n_vertices, d).
@@ -401,16 +669,114 @@ class Box(HPolytope):
     def __repr__(self) -> str:
         return f"Box(lo={self.lo.tolist()}, hi={self.hi.tolist()})"
 
-    def volume(self) -> float:  # exact for boxes
+    def volume(self) -> float:
+        """Exact product of the side lengths.
+
+        Examples
+        --------
+        >>> Box([0, 0], [2, 3]).volume()
+        6.0
+        """
         return float(np.prod(self.hi - self.lo))
 
     def vertices(self) -> np.ndarray:
+        """The ``2^k`` corners (k = number of sides of positive length).
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 0]).vertices().tolist()
+        [[0.0, 0.0], [1.0, 0.0]]
+        """
         d = self.dim
-        corners = (np.arange(2 ** d)[:, None] >> np.arange(d)) & 1
-        return np.where(corners == 1, self.hi, self.lo)
+        free = np.flatnonzero(self.hi > self.lo)
+        corners = (np.arange(2 ** len(free))[:, None] >> np.arange(len(free))) & 1
+        V = np.tile(self.lo, (len(corners), 1))
+        V[:, free] = np.where(corners == 1, self.hi[free], self.lo[free])
+        return V
 
     def is_bounded(self, *, tol: Tolerance | None = None) -> bool:
+        """Always True.
+
+        Examples
+        --------
+        >>> Box([0], [1]).is_bounded()
+        True
+        """
         return True
+
+    def bounding_box(self, *, tol: Tolerance | None = None) -> "Box":
+        """The box itself.
+
+        Examples
+        --------
+        >>> Box([0], [1]).bounding_box()
+        Box(lo=[0.0], hi=[1.0])
+        """
+        return self
+
+    @property
+    def widths(self) -> np.ndarray:
+        """Side lengths ``hi - lo``.
+
+        Examples
+        --------
+        >>> Box([0, 1], [2, 2]).widths.tolist()
+        [2.0, 1.0]
+        """
+        return self.hi - self.lo
+
+    @property
+    def center(self) -> np.ndarray:
+        """The centre ``(lo + hi) / 2``.
+
+        Examples
+        --------
+        >>> Box([0, 1], [2, 2]).center.tolist()
+        [1.0, 1.5]
+        """
+        return (self.lo + self.hi) / 2
+
+    def split(self, axis: int | None = None, at: float | None = None) -> tuple["Box", "Box"]:
+        """Bisect into two boxes (lower part first).
+
+        Parameters
+        ----------
+        axis : int, optional
+            Coordinate to cut; default the longest side (the lowest index on ties).
+        at : float, optional
+            Where to cut; default the midpoint. Must lie in ``[lo[axis], hi[axis]]``.
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 2]).split()
+        (Box(lo=[0.0, 0.0], hi=[1.0, 1.0]), Box(lo=[0.0, 1.0], hi=[1.0, 2.0]))
+        >>> Box([0, 0], [1, 2]).split(axis=0, at=0.25)[0].hi.tolist()
+        [0.25, 2.0]
+        """
+        if axis is None:
+            axis = int(np.argmax(self.widths))
+        axis = int(axis)
+        if not 0 <= axis < self.dim:
+            raise ValueError(f"axis must be in [0, {self.dim}); got {axis}")
+        cut = (self.lo[axis] + self.hi[axis]) / 2 if at is None else float(at)
+        if not self.lo[axis] <= cut <= self.hi[axis]:
+            raise ValueError(f"cut {cut} lies outside [{self.lo[axis]}, {self.hi[axis]}] on axis {axis}")
+        hi1 = self.hi.copy()
+        hi1[axis] = cut
+        lo2 = self.lo.copy()
+        lo2[axis] = cut
+        return Box(self.lo, hi1), Box(lo2, self.hi)
+
+    def sample(self, n: int, rng: object = None) -> np.ndarray:
+        """``n`` uniform random points, shape (n, d); ``rng`` is a seed or a Generator.
+
+        Examples
+        --------
+        >>> X = Box([0, 10], [1, 11]).sample(5, rng=0); X.shape, bool(Box([0, 10], [1, 11]).contains(X).all())
+        ((5, 2), True)
+        """
+        gen = np.random.default_rng(rng)
+        return self.lo + (self.hi - self.lo) * gen.random((int(n), self.dim))
 
 
 def _row_space(M: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
