@@ -13,3 +13,6 @@ from ._maps import (BiasMode, OutputMap, PatternMap, PatternSymmetry, network_fr
 
 __all__ = ["PatternAssignment", "parse_blocks", "BiasMode", "PatternMap", "OutputMap",
            "PatternSymmetry", "pattern_matrices", "theta_from_network", "network_from_theta"]
+from ._region import ActivationRegion, RegionSearchResult, RegionStatus, find_region_point, is_realizable
+
+__all__ += ["ActivationRegion", "RegionSearchResult", "RegionStatus", "find_region_point", "is_realizable"]

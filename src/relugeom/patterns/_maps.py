@@ -24,8 +24,8 @@ Biases (:class:`BiasMode`)
 ``"all"``
     Also ``b_2, …, b_L`` as extra parameters. The last column of ``M_b`` is the offset
     ``c_b`` of the affine map ``x ↦ M_b[:, :n_0] x + c_b``; its entries are inhomogeneous
-    in θ (mixed degrees), so ``homogeneous`` is False. The image is still a cone (scale
-    ``W_L`` and ``b_L``) and the torus grading below still holds.
+    in θ (mixed degrees); the image is still a cone (scale ``W_L`` and ``b_L``), so the
+    ideal is homogeneous in the outputs, and the torus grading below still holds.
 
 Grading
 -------
@@ -46,10 +46,7 @@ import numpy as np
 from ._assignment import PatternAssignment
 from ._modp import check_prime, fractions_mod, matmul_mod
 
-try:  # the generic engine's base class (relugeom.algebra); see module notes
-    from ..algebra._param import Parametrization as _Base
-except ImportError:  # pragma: no cover - only while the engine is not installed
-    _Base = object  # type: ignore[assignment,misc]
+from ..algebra._param import Parametrization as _Base
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +173,13 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
 
     @property
     def homogeneous(self) -> bool:
-        """True unless deeper biases make the outputs inhomogeneous in θ."""
-        return self.bias is not BiasMode.ALL
+        """Always True: the ideal of the image is homogeneous in the output variables.
+
+        Every output has exactly one row degree ``e_i``, so the standard degree is the sum
+        of the row grading; the image is a cone (scale ``W_L`` and, with biases, ``b_L``)
+        even when deeper biases make the coordinate polynomials inhomogeneous in θ.
+        """
+        return True
 
     @property
     def ncols(self) -> int:
