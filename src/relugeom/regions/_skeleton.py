@@ -1,0 +1,774 @@
+r"""Fast region enumeration from the vertex/edge skeleton of the region complex.
+
+The method
+----------
+The domain ``{x : A x <= b}`` (bounded, full-dimensional, simple) and the hidden neurons
+define hyperplanes, numbered ``0..m-1`` for the domain rows and ``m + k`` for hidden neuron
+``k``. Every skeleton vertex carries its *sign vector* over these hyperplanes, packed into
+two bit arrays of ``uint64`` words: ``Z`` (the vertex lies on the hyperplane) and ``P``
+(strictly positive side; for a domain row, strictly inside).
+
+1. Start from the domain's vertices and edges.
+2. Add the neurons one at a time, layer by layer. Neuron ``k`` of layer ``l`` is affine on
+   every cell of the complex of the layers before ``l``, so its pre-activation is linear
+   along every current edge: evaluate it at all vertices at once (a vector of the previous
+   layer's post-activations is kept per vertex and interpolated for new vertices), split
+   every edge whose endpoints have strictly opposite signs, and join the two new vertices
+   of every cut 2-face. A 2-face containing an edge is named by the edge's sign vector with
+   one of its ``d - 1`` zero hyperplanes replaced by a side; the new vertices are grouped
+   by these names (hashing, then an exact comparison of the full keys), and every group must
+   have exactly two members.
+3. Regions without linear programs: for a generic direction ``c``, each (convex, bounded)
+   region has exactly one ``c``-minimal vertex ``v``, and at a simple vertex the region
+   with signs ``s`` on ``v``'s zero hyperplanes has ``v`` as its minimum iff for every zero
+   hyperplane ``i`` the edge leaving ``i`` on side ``s_i`` goes ``c``-upward. So the
+   regions are enumerated by expanding, at every vertex, all upward choices; the edges of
+   the choice span a simplex inside the region whose barycentre is the region's interior
+   point. Facets are found the same way within each hyperplane.
+
+Checks
+------
+* Every near tie (``|pre-activation| <= zero_atol * scale`` at a vertex) is decided in
+  exact rational arithmetic (:mod:`._skeleton_exact`); an exact zero is a degeneracy.
+* The number of regions is counted twice: as ``1 + Σ_k (pieces of neuron k's zero set)``
+  while the skeleton grows (each piece splits one region in two) and by the ``c``-minimum
+  rule on the final skeleton. They must agree.
+* Every region's interior point has the region's pattern (exactly, in rational arithmetic,
+  where the float margin is small); patterns are distinct; every interior facet's two
+  sides are found among the regions.
+
+Any failure sets ``degenerate=True``: the caller then uses the LP method.
+
+Examples
+--------
+>>> from relugeom.network import example_network
+>>> from relugeom.polyhedra import Box
+>>> res = enumerate_skeleton(example_network("demo"), Box([-1, -1], [1, 1]))
+>>> res.n_regions == len(res.patterns), res.complete, res.degenerate
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._tol import Tolerance, resolve
+from ..errors import UnboundedError
+from ..polyhedra import Box, HPolytope
+
+__all__ = ["SkeletonResult", "enumerate_skeleton"]
+
+log = logging.getLogger(__name__)
+
+_ONE = np.uint64(1)
+_CHUNK = 1 << 20  # rows per chunk in memory-heavy vectorized passes
+_MAX_EXACT = 20000  # near ties decided exactly before giving up (degenerate)
+_HASH_SEED = 0x5EED
+
+
+# ------------------------------------------------------------------ result
+@dataclass(frozen=True)
+class SkeletonResult:
+    """Regions of a network on a bounded domain, found from the complex's skeleton.
+
+    Attributes
+    ----------
+    patterns : ndarray of bool, shape (R, N)
+        Activation pattern of each region, sorted lexicographically by
+        ``np.packbits(patterns, axis=1)``.
+    points : ndarray, shape (R, d)
+        A point strictly inside each region.
+    facets : ndarray of int64, shape (F, 3) or None
+        ``[region_a, region_b, label]`` per facet (see the regions contract); None when
+        ``with_facets=False``.
+    n_regions : int
+        ``len(patterns)``, or the full count when ``max_regions`` truncated the list.
+    complete : bool
+        False when ``max_regions``/``time_limit`` stopped the run or a degeneracy did.
+    degenerate : bool
+        True when a tie or an inconsistency was found; the result is then not trusted.
+    stats : dict
+        Method, seconds, counters and the checks done.
+    vertices : ndarray (V, d) or None
+    edges : ndarray (E, 2) or None
+        The final skeleton (kept when ``keep_skeleton=True``).
+    tol : Tolerance
+    rng : int or None
+        Seed of the generic direction ``c``.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.5], [0.0]])
+    >>> r = enumerate_skeleton(net, Box([-1], [1]))
+    >>> r.n_regions, r.patterns.astype(int).tolist()
+    (3, [[0, 1], [1, 0], [1, 1]])
+    """
+
+    patterns: np.ndarray
+    points: np.ndarray
+    facets: np.ndarray | None
+    n_regions: int
+    complete: bool
+    degenerate: bool
+    stats: dict
+    vertices: np.ndarray | None = None
+    edges: np.ndarray | None = None
+    tol: Tolerance = field(default_factory=Tolerance)
+    rng: int | None = 0
+
+
+# ------------------------------------------------------------- small helpers
+class _Grow:
+    """A growable row array (amortised appends)."""
+
+    def __init__(self, arr: np.ndarray):
+        self.a = np.ascontiguousarray(arr)
+        self.n = len(arr)
+
+    @property
+    def v(self) -> np.ndarray:
+        return self.a[: self.n]
+
+    def extend(self, block: np.ndarray) -> None:
+        need = self.n + len(block)
+        if need > len(self.a):
+            cap = max(need, int(len(self.a) * 1.4) + 64)
+            new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
+            new[: self.n] = self.a[: self.n]
+            self.a = new
+        self.a[self.n: need] = block
+        self.n = need
+
+
+def _bit(h: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    h = np.asarray(h, dtype=np.int64)
+    return h >> 6, np.left_shift(_ONE, (h & 63).astype(np.uint64))
+
+
+def _mask_indices(M: np.ndarray, count: int) -> np.ndarray | None:
+    """Indices of the set bits of each row of ``M`` (n, W) uint64, exactly ``count`` per row."""
+    n = M.shape[0]
+    out = np.empty((n, count), dtype=np.int64)
+    for s in range(0, n, _CHUNK):
+        blk = np.ascontiguousarray(M[s: s + _CHUNK])
+        bits = np.unpackbits(blk.view(np.uint8), axis=1, bitorder="little")
+        rows, cols = np.nonzero(bits)
+        if len(cols) != len(blk) * count or (count and not np.all(
+                np.bincount(rows, minlength=len(blk)) == count)):
+            return None
+        out[s: s + len(blk)] = cols.reshape(len(blk), count)
+    return out
+
+
+def _test_bits(M: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``M[rows[i]]`` has bit ``idx[i, j]`` set (vectorized), shape of ``idx``."""
+    w, b = _bit(idx)
+    return (M[rows[:, None], w] & b) != 0
+
+
+def _words_to_bool(M: np.ndarray, start: int, n: int) -> np.ndarray:
+    """Bits ``start..start+n-1`` of each row of ``M`` as a bool array (rows, n)."""
+    out = np.empty((M.shape[0], n), dtype=bool)
+    for s in range(0, M.shape[0], _CHUNK):
+        blk = np.ascontiguousarray(M[s: s + _CHUNK])
+        bits = np.unpackbits(blk.view(np.uint8), axis=1, bitorder="little")
+        out[s: s + len(blk)] = bits[:, start: start + n].astype(bool)
+    return out
+
+
+def _pattern_keys(patterns: np.ndarray) -> np.ndarray:
+    """Sortable keys (void, big-endian bytes) of bool patterns (R, N): contract order."""
+    pk = np.packbits(patterns, axis=1)
+    if pk.shape[1] == 0:
+        pk = np.zeros((len(patterns), 1), dtype=np.uint8)
+    return np.ascontiguousarray(pk).view(f"V{pk.shape[1]}").ravel()
+
+
+def _sort_order(patterns: np.ndarray) -> np.ndarray:
+    """Permutation sorting patterns lexicographically (as packbits bytes)."""
+    pk = np.packbits(patterns, axis=1)
+    nb = pk.shape[1]
+    if nb == 0:
+        return np.arange(len(patterns))
+    pad = (-nb) % 8
+    if pad:
+        pk = np.hstack([pk, np.zeros((len(pk), pad), dtype=np.uint8)])
+    words = np.ascontiguousarray(pk).view(">u8").astype(np.uint64)
+    return np.lexsort(words.T[::-1])
+
+
+def _mix(x: np.ndarray, salt: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser of ``x + salt`` (uint64, wrapping), elementwise."""
+    z = x + salt + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _salts(W: int) -> tuple[np.ndarray, np.ndarray]:
+    rs = np.random.default_rng(_HASH_SEED)
+    return (rs.integers(0, 2 ** 63, size=W, dtype=np.uint64),
+            rs.integers(0, 2 ** 63, size=W, dtype=np.uint64))
+
+
+def _pair_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exact grouping of full keys (n, K) uint64 into pairs; None if a group is not a pair."""
+    order = np.lexsort(keys.T[::-1])
+    ks = keys[order]
+    n = len(ks)
+    if n % 2 or not np.array_equal(ks[0::2], ks[1::2]):
+        return None
+    if n > 2 and np.any(np.all(ks[1:-1:2] == ks[2::2], axis=1)):
+        return None
+    return order[0::2], order[1::2]
+
+
+def _forward(net, X: np.ndarray, n_layers: int) -> np.ndarray:
+    """Post-activations of hidden layer ``n_layers - 1`` (X itself for 0), chunked."""
+    if n_layers == 0:
+        return X
+    out = np.empty((len(X), net.widths[n_layers]), dtype=float)
+    for s in range(0, len(X), _CHUNK):
+        h = X[s: s + _CHUNK]
+        for W, b in zip(net.weights[:n_layers], net.biases[:n_layers]):
+            h = np.maximum(h @ W.T + b, 0.0)
+        out[s: s + len(h)] = h
+    return out
+
+
+def _domain_skeleton(domain: HPolytope, tol: Tolerance):
+    """Vertices, zero sets and edges of a simple bounded polytope (None if not simple)."""
+    A, b = np.asarray(domain.A, float), np.asarray(domain.b, float)
+    d = A.shape[1]
+    V = np.asarray(domain.vertices(), dtype=float)
+    slack = b[None, :] - V @ A.T
+    scale = np.abs(V) @ np.abs(A).T + np.abs(b)[None, :]
+    zero = np.abs(slack) <= tol.zero_atol * np.maximum(scale, 1.0)
+    if np.any(slack < -tol.feas_atol * np.maximum(scale, 1.0)):
+        return None
+    if not np.all(zero.sum(axis=1) == d):
+        return None
+    Zidx = [tuple(np.flatnonzero(r)) for r in zero]
+    groups: dict[tuple, list[int]] = {}
+    for v, z in enumerate(Zidx):
+        for p in range(d):
+            groups.setdefault(z[:p] + z[p + 1:], []).append(v)
+    edges = []
+    for key, vs in groups.items():
+        if len(vs) != 2:
+            return None
+        edges.append(vs)
+    return V, zero, np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+
+
+# --------------------------------------------------------------- main entry
+def enumerate_skeleton(net, domain: HPolytope, *, tol: Tolerance | None = None,
+                       max_regions: int | None = None, time_limit: float | None = None,
+                       progress: bool = False, with_facets: bool = True,
+                       keep_skeleton: bool = True, verify: bool = True,
+                       rng: int | None = 0) -> SkeletonResult:
+    """Enumerate the regions of ``net`` in a bounded domain from the complex's skeleton.
+
+    Parameters
+    ----------
+    net : ReLUNetwork
+    domain : HPolytope or Box
+        Bounded, full-dimensional, simple (every vertex on exactly ``d`` facets; boxes are).
+    tol : Tolerance, optional
+        ``zero_atol`` (relative to the size of the terms) marks near ties, which are then
+        decided exactly.
+    max_regions : int, optional
+        Keep at most this many regions (the first in the sorted order); ``complete=False``
+        when more exist. If the running count passes ``max_regions`` already while the
+        skeleton is built, the run stops there and returns no regions.
+    time_limit : float, optional
+        Seconds; checked between neurons. When hit, no regions are returned
+        (``complete=False``); ``stats["regions_lower_bound"]`` says how many exist at least.
+    progress : bool
+        Show a tqdm progress bar over the neurons.
+    with_facets : bool
+        Compute the facets (``False``: count and patterns only, less memory).
+    keep_skeleton : bool
+        Return the final vertices and edges.
+    verify : bool
+        Check interior points (exactly where close to a tie) and facet matching.
+    rng : int, optional
+        Seed of the generic direction used to pick each region's minimal vertex.
+
+    Returns
+    -------
+    SkeletonResult
+
+    Raises
+    ------
+    ValueError
+        If the domain's dimension differs from the network's input dimension or it has
+        equality constraints.
+    UnboundedError
+        If the domain is unbounded.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]], [[1.0, 1.0, 1.0]]],
+    ...                   [[0.0, 0.0, 1.0], [0.0]])
+    >>> r = enumerate_skeleton(net, Box([-2, -2], [2, 2]))
+    >>> r.n_regions, len(r.facets), r.stats["verified"]
+    (7, 21, True)
+    """
+    tol = resolve(tol)
+    t0 = time.perf_counter()
+    if not isinstance(domain, HPolytope):
+        raise TypeError(f"domain must be an HPolytope or Box; got {type(domain).__name__}")
+    d = net.input_dim
+    if domain.dim != d:
+        raise ValueError(f"domain has dimension {domain.dim} but the network's input "
+                         f"dimension is {d}")
+    if domain.A_eq.shape[0]:
+        raise ValueError("the skeleton method needs a full-dimensional domain (no equality "
+                         "constraints); restrict the network to the slice instead")
+    if not isinstance(domain, Box) and not domain.is_bounded():
+        raise UnboundedError("the skeleton method needs a bounded domain")
+    run = _Run(net, domain, tol, max_regions, time_limit, progress, with_facets,
+               keep_skeleton, verify, rng, t0)
+    return run.go()
+
+
+class _Run:
+    """State of one skeleton enumeration (kept in a class to share the big arrays)."""
+
+    def __init__(self, net, domain, tol, max_regions, time_limit, progress, with_facets,
+                 keep_skeleton, verify, rng, t0):
+        self.net, self.domain, self.tol = net, domain, tol
+        self.max_regions, self.time_limit = max_regions, time_limit
+        self.progress, self.with_facets = progress, with_facets
+        self.keep_skeleton, self.verify, self.rng, self.t0 = keep_skeleton, verify, rng, t0
+        self.d = net.input_dim
+        self.N = int(net.n_neurons)
+        self.m = int(domain.A.shape[0])
+        self.W = (self.m + self.N + 63) // 64
+        self.stats: dict = {"method": "skeleton", "near_ties_exact": 0, "pieces": [],
+                            "rng": rng}
+        self.c = self._direction(0)
+        self._exact = None
+        self.degenerate_reason: str | None = None
+
+    # ----------------------------------------------------------- utilities
+    def _direction(self, attempt: int) -> np.ndarray:
+        """A generic direction, drawn from the seed (salted: never a weight row)."""
+        seq = np.random.SeedSequence([0 if self.rng is None else int(self.rng), 0xC0FFEE,
+                                      attempt])
+        return np.random.default_rng(seq).standard_normal(self.d)
+
+    @property
+    def exact(self):
+        if self._exact is None:
+            from ._skeleton_exact import ExactNetwork
+
+            self._exact = ExactNetwork(self.net, np.asarray(self.domain.A, float),
+                                       np.asarray(self.domain.b, float))
+        return self._exact
+
+    def _result(self, patterns=None, points=None, facets=None, n_regions=0, complete=False,
+                degenerate=False) -> SkeletonResult:
+        N, d = self.N, self.d
+        self.stats["seconds"] = time.perf_counter() - self.t0
+        if self.degenerate_reason:
+            self.stats["degenerate_reason"] = self.degenerate_reason
+        keep = self.keep_skeleton and hasattr(self, "X")
+        return SkeletonResult(
+            patterns=np.zeros((0, N), bool) if patterns is None else patterns,
+            points=np.zeros((0, d)) if points is None else points,
+            facets=(np.zeros((0, 3), np.int64) if (facets is None and self.with_facets)
+                    else facets),
+            n_regions=int(n_regions), complete=bool(complete), degenerate=bool(degenerate),
+            stats=self.stats, vertices=self.X.v.copy() if keep else None,
+            edges=self.E.v.copy() if keep else None, tol=self.tol, rng=self.rng)
+
+    def _degenerate(self, reason: str) -> SkeletonResult:
+        log.info("skeleton method: degeneracy (%s); use the LP method", reason)
+        self.degenerate_reason = reason
+        return self._result(degenerate=True)
+
+    # ------------------------------------------------------------------ run
+    def go(self) -> SkeletonResult:
+        from tqdm.auto import tqdm
+
+        dom = _domain_skeleton(self.domain, self.tol)
+        if dom is None:
+            return self._degenerate("domain is not a simple polytope")
+        V0, zero0, E0 = dom
+        W, m = self.W, self.m
+        Z = np.zeros((len(V0), W), np.uint64)
+        P = np.zeros((len(V0), W), np.uint64)
+        for i in range(m):
+            w, bv = _bit(i)
+            Z[zero0[:, i], w] |= bv
+            P[~zero0[:, i], w] |= bv
+        self.X, self.Z, self.P, self.E = _Grow(V0), _Grow(Z), _Grow(P), _Grow(E0)
+        self.count = 1
+        net = self.net
+        bar = tqdm(total=self.N, disable=not self.progress, desc="neurons", unit="neuron")
+        try:
+            for l, width in enumerate(net.hidden_widths):
+                self.H = None if l == 0 else _Grow(_forward(net, self.X.v, l))
+                for j in range(width):
+                    k = int(net.layer_offsets[l]) + j
+                    msg = self._add_neuron(l, j, k)
+                    if msg is not None:
+                        return self._degenerate(msg)
+                    bar.update(1)
+                    bar.set_postfix(V=self.X.n, E=self.E.n, regions=self.count)
+                    elapsed = time.perf_counter() - self.t0
+                    if self.time_limit is not None and elapsed > self.time_limit \
+                            and k + 1 < self.N:
+                        self.stats.update(stopped="time_limit", regions_lower_bound=self.count)
+                        return self._result(n_regions=0)
+                    if self.max_regions is not None and self.count > self.max_regions \
+                            and k + 1 < self.N:
+                        self.stats.update(stopped="max_regions",
+                                          regions_lower_bound=self.count)
+                        return self._result(n_regions=0)
+                self.H = None
+        finally:
+            bar.close()
+        self.stats.update(n_vertices=self.X.n, n_edges=self.E.n,
+                          seconds_skeleton=time.perf_counter() - self.t0,
+                          regions_incremental=self.count)
+        return self._regions()
+
+    # ------------------------------------------------------ one neuron step
+    def _add_neuron(self, l: int, j: int, k: int) -> str | None:
+        net, tol, d, m = self.net, self.tol, self.d, self.m
+        w, beta = net.weights[l][j], float(net.biases[l][j])
+        Hv = self.X.v if self.H is None else self.H.v
+        val = Hv @ w + beta
+        scale = np.abs(Hv) @ np.abs(w) + abs(beta)
+        sgn = np.sign(val).astype(np.int8)
+        near = np.flatnonzero(np.abs(val) <= tol.zero_atol * np.maximum(scale, 1e-300))
+        if len(near):
+            if len(near) > _MAX_EXACT:
+                return f"{len(near)} near ties at neuron {k}"
+            msg = self._resolve_ties(near, k, sgn)
+            if msg is not None:
+                return msg
+        h = m + k
+        hw, hb = _bit(h)
+        pos = sgn > 0
+        Pv = self.P.v
+        Pv[pos, hw] |= hb
+        E = self.E.v
+        ea, eb = E[:, 0], E[:, 1]
+        ci = np.flatnonzero(pos[ea] != pos[eb])
+        C = len(ci)
+        self.stats["pieces"].append(0)
+        if C == 0:
+            return None
+        ca, cb = ea[ci].copy(), eb[ci].copy()
+        va, vb = val[ca], val[cb]
+        t = np.clip(va / (va - vb), 0.0, 1.0)
+        Xv = self.X.v
+        Xn = Xv[ca] + t[:, None] * (Xv[cb] - Xv[ca])
+        Hn = None
+        if self.H is not None:
+            Hn = Hv[ca] + t[:, None] * (Hv[cb] - Hv[ca])
+        Zv = self.Z.v
+        Ze = Zv[ca] & Zv[cb]
+        Pe = (Pv[ca] | Pv[cb]) & ~Ze
+        Pe[:, hw] &= ~hb
+        Zn = Ze.copy()
+        Zn[:, hw] |= hb
+        V0 = self.X.n
+        u = np.arange(V0, V0 + C, dtype=E.dtype)
+        E[ci, 1] = u
+        new_edges = [np.stack([u, cb], axis=1)]
+        pieces = C
+        if d >= 2:
+            res = self._join_2faces(Ze, Pe, u, Xn)
+            if isinstance(res, str):
+                return res
+            pairs, pieces = res
+            new_edges.append(pairs)
+        self.X.extend(Xn)
+        if Hn is not None:
+            self.H.extend(Hn)
+        self.Z.extend(Zn)
+        self.P.extend(Pe)
+        for blk in new_edges:
+            self.E.extend(blk)
+        self.count += int(pieces)
+        self.stats["pieces"][-1] = int(pieces)
+        return None
+
+    @staticmethod
+    def _face_keys(Ze, Pe, idx, e):
+        """Exact 2-face keys (Z words, P words) of flat entries ``e`` = (u, p, s)."""
+        dm1 = idx.shape[1]
+        u, r = np.divmod(e, 2 * dm1)
+        p, s = np.divmod(r, 2)
+        w, b = _bit(idx[u, p])
+        ar = np.arange(len(u))
+        K = Ze[u].copy()
+        K[ar, w] &= ~b
+        Q = Pe[u].copy()
+        Q[ar, w] |= np.where(s == 1, b, np.uint64(0))
+        return K, Q
+
+    def _resolve_ties(self, near: np.ndarray, k: int, sgn: np.ndarray) -> str | None:
+        """Decide near-tie signs of neuron ``k`` at vertices ``near`` exactly."""
+        m, d = self.m, self.d
+        zidx = _mask_indices(self.Z.v[near], d)
+        if zidx is None:
+            return "non-simple vertex"
+        Pb = _words_to_bool(self.P.v[near], m, k)
+        Zb = _words_to_bool(self.Z.v[near], m, k)
+        for r, v in enumerate(near):
+            active = list(Pb[r] | Zb[r])
+            s = self.exact.vertex_sign([int(i) for i in zidx[r]], active, k)
+            if s == 0:
+                return f"neuron {k} passes exactly through a vertex"
+            if s == 2:
+                return "vertex hyperplanes not independent"
+            sgn[v] = s
+        self.stats["near_ties_exact"] += len(near)
+        return None
+
+    def _join_2faces(self, Ze, Pe, u, Xn):
+        """Pair the new vertices on each cut 2-face; returns (new edges, pieces)."""
+        d, m, W = self.d, self.m, self.W
+        C = len(u)
+        idx = _mask_indices(Ze, d - 1)  # (C, d-1) zero hyperplanes of the cut edges
+        if idx is None:
+            return "non-simple edge"
+        s1_, s2_ = _salts(W)
+        mz, mp = _mix(Ze, s1_[None, :]), _mix(Pe, s2_[None, :])
+        base = mz.sum(axis=1, dtype=np.uint64) + mp.sum(axis=1, dtype=np.uint64)
+        iw, ib = _bit(idx)
+        rows = np.arange(C)[:, None]
+        zw, pw = Ze[rows, iw], Pe[rows, iw]
+        # key of (u, p, s): Z without the bit; P with the bit when s == 1 (P lacks it)
+        hz = base[:, None] - mz[rows, iw] + _mix(zw & ~ib, s1_[iw])
+        h1 = hz - mp[rows, iw] + _mix(pw | ib, s2_[iw])
+        hsh = np.stack([hz, h1], axis=2)  # (C, d-1, 2)
+        del mz, mp
+        valid = np.ones((C, d - 1, 2), dtype=bool)
+        valid[:, :, 0] = idx >= m  # domain rows: only the inside
+        flat = np.flatnonzero(valid.ravel())
+        hv = hsh.ravel()[flat]
+        order = np.argsort(hv, kind="stable")
+        hs = hv[order]
+        n = len(hs)
+        e1, e2 = flat[order[0::2]], flat[order[1::2]]
+        ok = n % 2 == 0 and np.array_equal(hs[0::2], hs[1::2]) and \
+            (n <= 2 or not np.any(hs[1:-1:2] == hs[2::2]))
+        if ok:
+            K1, Q1 = self._face_keys(Ze, Pe, idx, e1)
+            K2, Q2 = self._face_keys(Ze, Pe, idx, e2)
+            ok = np.array_equal(K1, K2) and np.array_equal(Q1, Q2)
+        if not ok:  # a hash collision or a true degeneracy: group by the exact keys
+            K, Q = self._face_keys(Ze, Pe, idx, flat)
+            grp = _pair_groups(np.hstack([K, Q]))
+            if grp is None:
+                return "a cut 2-face without exactly two new vertices"
+            e1, e2 = flat[grp[0]], flat[grp[1]]
+        u1 = e1 // (2 * (d - 1))
+        u2 = e2 // (2 * (d - 1))
+        partner = np.full(C * (d - 1) * 2, -1, dtype=np.int64)
+        partner[e1] = u2
+        partner[e2] = u1
+        partner = partner.reshape(C, d - 1, 2)
+        # pieces of the new hyperplane: c-minimal vertices within it
+        has = partner >= 0
+        for attempt in range(4):
+            c = self.c if attempt == 0 else self._direction(100 + attempt)
+            cx = Xn @ c
+            pc = cx[np.where(has, partner, 0)]  # partner: local indices
+            if not np.any(has & (pc == cx[:, None, None])):
+                break
+        else:
+            return "no generic direction found (ties)"
+        up = has & (pc > cx[:, None, None])
+        pieces = int(np.prod(up.sum(axis=2), axis=1).sum())
+        pairs = np.stack([u[u1], u[u2]], axis=1)
+        return pairs, pieces
+
+    # --------------------------------------------------- regions from skeleton
+    def _regions(self) -> SkeletonResult:
+        d, m, N = self.d, self.m, self.N
+        X, Z, P, E = self.X.v, self.Z.v, self.P.v, self.E.v
+        nV = len(X)
+        zidx = _mask_indices(Z, d)
+        if zidx is None:
+            return self._degenerate("non-simple vertex")
+        # half-edges: vertex a, position p of the hyperplane it leaves, side, other end b
+        NB = np.full((nV, d, 2), -1, dtype=np.int64 if nV >= 2 ** 31 - 1 else np.int32)
+        filled = 0
+        ar = np.arange(d)
+        for s in range(0, len(E), _CHUNK):
+            blk = E[s: s + _CHUNK]
+            for a, b in ((blk[:, 0], blk[:, 1]), (blk[:, 1], blk[:, 0])):
+                onb = _test_bits(Z, zidx[a], b)  # (n, d): a's hyperplanes b is also on
+                if not np.all(onb.sum(axis=1) == d - 1):
+                    return self._degenerate("edge not on d-1 hyperplanes")
+                p = np.argmin(onb, axis=1)
+                hp = zidx[a, p]
+                side = np.where(hp < m, 1, _test_bits(P, hp[:, None], b)[:, 0].astype(np.int64))
+                NB[a, p, side] = b
+                filled += len(a)
+        expected = int(np.sum(np.where(zidx >= m, 2, 1)))
+        if filled != expected or int(np.count_nonzero(NB >= 0)) != expected:
+            return self._degenerate("vertex incidences are not those of simple vertices")
+        del ar
+        has = NB >= 0
+        for attempt in range(4):
+            if attempt:
+                self.c = self._direction(attempt)
+            cx = X @ self.c
+            ncx = cx[np.where(has, NB, 0)]
+            if not np.any(has & (ncx == cx[:, None, None])):
+                break
+        else:
+            return self._degenerate("no generic direction found (ties)")
+        self.stats["direction_attempts"] = attempt + 1
+        UP = has & (ncx > cx[:, None, None])
+        del ncx, has
+        cnt = UP.sum(axis=2)  # (V, d)
+        mult = np.prod(cnt, axis=1)
+        R = int(mult.sum())
+        self.stats["regions_cmin"] = R
+        if R != self.count:
+            return self._degenerate(f"region counts disagree ({R} by minimal vertices, "
+                                    f"{self.count} incrementally)")
+        rv, side = self._expand(np.flatnonzero(mult > 0), UP, range(d))
+        words = P[rv].copy()
+        for p in range(d):
+            hw, hb = _bit(zidx[rv, p])
+            words[np.arange(len(rv)), hw] |= np.where(side[:, p] == 1, hb, np.uint64(0))
+        patterns = _words_to_bool(words, m, N)
+        del words
+        points = X[rv].copy()
+        for p in range(d):
+            points += X[NB[rv, p, side[:, p]]]
+        points /= d + 1
+        del rv, side
+        order = _sort_order(patterns)
+        patterns, points = patterns[order], points[order]
+        del order
+        keys = _pattern_keys(patterns)
+        if len(keys) > 1 and np.any(keys[1:] == keys[:-1]):
+            return self._degenerate("two regions with one pattern")
+        facets = None
+        if self.with_facets:
+            facets = self._facets(zidx, UP, cnt, keys)
+            if isinstance(facets, str):
+                return self._degenerate(facets)
+        del keys
+        if self.verify:
+            msg = self._verify_points(patterns, points)
+            if msg is not None:
+                return self._degenerate(msg)
+        self.stats["verified"] = bool(self.verify)
+        complete = True
+        if self.max_regions is not None and R > self.max_regions:
+            complete = False
+            patterns, points = patterns[: self.max_regions], points[: self.max_regions]
+            if facets is not None:
+                keep = (facets[:, 0] < self.max_regions) & (facets[:, 1] < self.max_regions)
+                facets = facets[keep]
+            self.stats["stopped"] = "max_regions"
+        return self._result(patterns, points, facets, R, complete, False)
+
+    @staticmethod
+    def _expand(rv: np.ndarray, UP: np.ndarray, positions) -> tuple[np.ndarray, np.ndarray]:
+        """All upward side choices at vertices ``rv`` over ``positions``."""
+        d = UP.shape[1]
+        side = np.zeros((len(rv), d), dtype=np.int8)
+        for p in positions:
+            opts = UP[rv, p, :]
+            cnt = opts.sum(axis=1)
+            first = np.argmax(opts, axis=1).astype(np.int8)
+            rep = np.repeat(np.arange(len(rv)), cnt)
+            starts = np.repeat(np.cumsum(cnt) - cnt, cnt)
+            rank = (np.arange(len(rep)) - starts).astype(np.int8)
+            rv, side = rv[rep], side[rep]
+            side[:, p] = first[rep] + rank
+        return rv, side
+
+    def _facets(self, zidx, UP, cnt, keys):
+        d, m, N = self.d, self.m, self.N
+        P = self.P.v
+        out = []
+        for p in range(d):
+            others = [q for q in range(d) if q != p]
+            mult = np.prod(cnt[:, others], axis=1) if others else np.ones(len(cnt), np.int64)
+            rv, side = self._expand(np.flatnonzero(mult > 0), UP, others)
+            hp = zidx[rv, p]
+            words = P[rv].copy()
+            for q in others:
+                hw, hb = _bit(zidx[rv, q])
+                words[np.arange(len(rv)), hw] |= np.where(side[:, q] == 1, hb, np.uint64(0))
+            hw, hb = _bit(hp)
+            dom = hp < m
+            w_plus = words.copy()
+            w_plus[np.arange(len(rv)), hw] |= hb
+            ra = self._lookup(keys, _words_to_bool(w_plus, m, N))
+            rb = np.full(len(rv), -1, dtype=np.int64)
+            if np.any(~dom):
+                rb[~dom] = self._lookup(keys, _words_to_bool(words[~dom], m, N))
+            if np.any(ra < 0) or np.any(rb[~dom] < 0):
+                return "a facet whose neighbouring region was not found"
+            label = np.where(dom, -1 - hp, hp - m)
+            lo = np.where(dom, ra, np.minimum(ra, rb))
+            hi = np.where(dom, -1, np.maximum(ra, rb))
+            out.append(np.stack([lo, hi, label], axis=1).astype(np.int64))
+        F = np.concatenate(out) if out else np.zeros((0, 3), np.int64)
+        F = F[np.lexsort((F[:, 2], F[:, 1], F[:, 0]))]
+        if len(F) > 1 and np.any(np.all(F[1:] == F[:-1], axis=1)):
+            return "a facet found twice"
+        self.stats["n_facets"] = len(F)
+        return F
+
+    @staticmethod
+    def _lookup(keys: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+        q = _pattern_keys(patterns)
+        i = np.searchsorted(keys, q)
+        i = np.minimum(i, len(keys) - 1)
+        return np.where(keys[i] == q, i, -1).astype(np.int64)
+
+    def _verify_points(self, patterns: np.ndarray, points: np.ndarray) -> str | None:
+        """Each interior point has its region's pattern (exactly where the margin is small)."""
+        net, tol = self.net, self.tol
+        bad_total, exact_checked = 0, 0
+        margin_min = np.inf
+        for s in range(0, len(points), _CHUNK):
+            x = points[s: s + _CHUNK]
+            h = x
+            zs, scs = [], []
+            for W, b in zip(net.weights[:-1], net.biases[:-1]):
+                z = h @ W.T + b
+                zs.append(z)
+                scs.append(np.abs(h) @ np.abs(W).T + np.abs(b))
+                h = np.maximum(z, 0.0)
+            if not zs:
+                continue
+            z, sc = np.hstack(zs), np.hstack(scs)
+            rel = np.abs(z) / np.maximum(sc, 1e-300)
+            margin_min = min(margin_min, float(rel.min()))
+            wrong = (z > 0) != patterns[s: s + _CHUNK]
+            doubt = np.flatnonzero(np.any(wrong | (rel <= tol.eval_rtol * 1e-3), axis=1))
+            for r in doubt:
+                exact_checked += 1
+                pat, strict = self.exact.pattern_at(x[r])
+                if not strict or not np.array_equal(np.asarray(pat, bool),
+                                                    patterns[s + r]):
+                    bad_total += 1
+        self.stats.update(points_checked_exactly=exact_checked,
+                          min_relative_margin=margin_min)
+        if bad_total:
+            return f"{bad_total} interior points without their region's pattern"
+        return None
