@@ -48,7 +48,9 @@ def generators(P) -> tuple[np.ndarray, np.ndarray]:
     gen = cdd.copy_generators(poly)
     G = np.array(gen.array, dtype=float).reshape(-1, d + 1)
     linset = sorted(gen.lin_set)
-    is_vertex = G[:, 0] != 0
+    # cdd's floating-point rays may carry a first coordinate of ~1e-16 instead of 0
+    scale = np.maximum(1.0, np.abs(G).max(axis=1)) if len(G) else np.ones(0)
+    is_vertex = np.abs(G[:, 0]) > 64 * np.finfo(float).eps * scale
     V = G[is_vertex, 1:] / G[is_vertex, :1]
     R = G[~is_vertex, 1:]
     if linset:

@@ -857,6 +857,9 @@ def irredundant_rows(A: np.ndarray, b: np.ndarray, *, A_eq: np.ndarray | None = 
     Ae = None if A_eq is None or len(b_eq) == 0 else np.asarray(A_eq, float)
     be = None if Ae is None else np.asarray(b_eq, float)
     lp = IncrementalLP(An, bn, A_eq=Ae, b_eq=be, tol=t)
+    feas = lp.solve(np.zeros(d))
+    if feas.status is LPStatus.INFEASIBLE:
+        raise InfeasibleError("polyhedron is empty")
     kept = np.ones(len(cand), bool)
     for i in range(len(cand)):
         lp.set_rhs(i, bn[i] + 1.0)
