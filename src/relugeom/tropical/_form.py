@@ -1,0 +1,309 @@
+"""The tropical form ``f = F ⊘ G`` of a ReLU network (Zhang–Naitzat–Lim recursion)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .._tol import Tolerance, resolve
+from ._poly import TropicalPolynomial, product, to_fraction
+from ._prune import PruneMethod
+from ._rational import TropicalRational
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TropicalForm", "LayerStats", "tropical_form"]
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """Term counts of one layer of the recursion.
+
+    Attributes
+    ----------
+    layer : int
+        Layer index from 1.
+    terms_unpruned : int
+        Total number of terms of the layer's F' and G' had nothing ever been pruned (equal
+        exponents merged only); an exact integer, possibly astronomically large.
+    terms : int
+        Total number of terms of F' and G' after pruning.
+    max_terms : int
+        Largest number of terms of one F'_i or G'_i after pruning.
+    seconds : float
+    """
+
+    layer: int
+    terms_unpruned: int
+    terms: int
+    max_terms: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TropicalForm:
+    """The tropical form of a network: one :class:`TropicalRational` per output.
+
+    Attributes
+    ----------
+    rationals : tuple of TropicalRational or None
+        ``f_k = F_k ⊘ G_k``; None when the computation stopped early.
+    exact : bool
+    pruned : bool
+    complete : bool
+        False when ``time_limit`` stopped the recursion (``rationals`` is then None).
+    layers : tuple of LayerStats
+    seconds : float
+    tol : Tolerance
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> form = tropical_form(example_network("three_pieces"))
+    >>> form.F.n_terms, form.G.n_terms, form.n_pieces()
+    (2, 2, 3)
+    """
+
+    rationals: tuple[TropicalRational, ...] | None
+    exact: bool
+    pruned: bool
+    complete: bool
+    layers: tuple[LayerStats, ...]
+    seconds: float
+    tol: Tolerance = field(default_factory=Tolerance)
+
+    def __getitem__(self, k: int) -> TropicalRational:
+        if self.rationals is None:
+            raise ValueError("the tropical form is incomplete (time limit reached)")
+        return self.rationals[k]
+
+    def __len__(self) -> int:
+        return 0 if self.rationals is None else len(self.rationals)
+
+    def _single(self) -> TropicalRational:
+        if self.rationals is None:
+            raise ValueError("the tropical form is incomplete (time limit reached)")
+        if len(self.rationals) != 1:
+            raise ValueError(f"the network has {len(self.rationals)} outputs; index the form (form[k])")
+        return self.rationals[0]
+
+    @property
+    def F(self) -> TropicalPolynomial:
+        """Numerator of a single-output network."""
+        return self._single().F
+
+    @property
+    def G(self) -> TropicalPolynomial:
+        """Denominator of a single-output network."""
+        return self._single().G
+
+    def __call__(self, x: object) -> np.ndarray:
+        """Evaluate all outputs ``F_k − G_k``: shape (n, n_outputs) (or (n_outputs,)).
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> tropical_form(example_network("abs"))([[-2.0], [3.0]]).tolist()
+        [[2.0], [3.0]]
+        """
+        if self.rationals is None:
+            raise ValueError("the tropical form is incomplete (time limit reached)")
+        cols = [np.atleast_1d(r(x)) for r in self.rationals]
+        out = np.column_stack(cols)
+        return out[0] if np.ndim(x) == 1 else out
+
+    def evaluate_exact(self, x: object) -> list[Fraction]:
+        """Exact values of all outputs at a rational point.
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> tropical_form(example_network("abs"), exact=True).evaluate_exact([Fraction(-1, 3)])
+        [Fraction(1, 3)]
+        """
+        return [r.evaluate_exact(x) for r in self._all()]
+
+    def _all(self) -> tuple[TropicalRational, ...]:
+        if self.rationals is None:
+            raise ValueError("the tropical form is incomplete (time limit reached)")
+        return self.rationals
+
+    def n_pieces(self, k: int = 0, *, tol: Tolerance | None = None) -> int:
+        """Number of linear pieces of output ``k`` on R^n.
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> tropical_form(example_network("sawtooth")).n_pieces()
+        6
+        """
+        return self._all()[k].n_pieces(tol=tol if tol is not None else self.tol)
+
+    def to_network(self):
+        """A ReLU network computing every output ``F_k − G_k``.
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> net = tropical_form(example_network("three_pieces")).to_network()
+        >>> net([[-1.0], [0.5], [2.0]]).ravel().tolist()
+        [-4.0, -0.5, 2.0]
+        """
+        from ._convert import rationals_to_network
+
+        return rationals_to_network(list(self._all()))
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary: per output F, G (terms), counts, stats and tolerance.
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> d = tropical_form(example_network("abs")).to_dict()
+        >>> d["outputs"][0]["n_terms_F"], d["complete"]
+        (2, True)
+        """
+        return {
+            "exact": self.exact, "pruned": self.pruned, "complete": self.complete,
+            "seconds": self.seconds, "tolerance": self.tol.as_dict(),
+            "layers": [vars(s).copy() for s in self.layers],
+            "outputs": [] if self.rationals is None else [r.to_dict() for r in self.rationals],
+        }
+
+
+def _split(W: np.ndarray, exact: bool):
+    if exact:
+        Wq = np.array([[to_fraction(float(v)) for v in row] for row in W], dtype=object)
+        pos = np.where(W > 0, Wq, Fraction(0))
+        neg = np.where(W < 0, -Wq, Fraction(0))
+        return pos, neg
+    return np.maximum(W, 0.0), np.maximum(-W, 0.0)
+
+
+def _is_one(p: TropicalPolynomial) -> bool:
+    """The tropical one (constant 0)."""
+    Af, cf = p.float_arrays()
+    return p.n_terms == 1 and not np.any(Af) and cf[0] == 0
+
+
+def tropical_form(net, *, exact: bool = False, prune: bool = True,
+                  method: PruneMethod | str = PruneMethod.AUTO, tol: Tolerance | None = None,
+                  time_limit: float | None = None, max_terms: int = 2_000_000,
+                  progress: bool = False) -> TropicalForm:
+    r"""The tropical form ``f_k = F_k ⊘ G_k`` of a ReLU network, layer by layer.
+
+    With ``W = W⁺ − W⁻`` and the layer input ``F − G``:
+    ``H_i = b_i ⊙ ⨀_j F_j^{W⁺_ij} ⊙ ⨀_j G_j^{W⁻_ij}``,
+    ``G'_i = ⨀_j F_j^{W⁻_ij} ⊙ ⨀_j G_j^{W⁺_ij}``, ``F'_i = H_i ⊕ G'_i`` on hidden layers
+    and ``F'_i = H_i`` on the output layer, starting from ``F = x``, ``G = 0``
+    (Zhang, Naitzat, Lim, ICML 2018). Every product and sum is pruned as it is formed, so no
+    redundant term survives any layer.
+
+    Parameters
+    ----------
+    net : ReLUNetwork
+    exact : bool
+        Exact rational coefficients and exponents (the float weights converted exactly).
+    prune : bool
+        Prune at every step (default). Without it only equal exponents are merged, and the
+        term count grows exponentially (bounded by ``max_terms``).
+    method : PruneMethod or str
+        Pruning method (``"auto"``, ``"hull"``, ``"lp"``).
+    tol : Tolerance, optional
+    time_limit : float, optional
+        Seconds; when exceeded after a layer, an incomplete form is returned.
+    max_terms : int
+        Without pruning, stop (incomplete) when one polynomial would exceed this many terms.
+    progress : bool
+        Show a progress bar over the neurons.
+
+    Returns
+    -------
+    TropicalForm
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> form = tropical_form(example_network("three_pieces"))
+    >>> sorted(form.F.terms()), sorted(form.G.terms())
+    ([(0.0, (2.0,)), (0.0, (3.0,))], [(0.0, (2.0,)), (2.0, (0.0,))])
+    >>> form3 = tropical_form(example_network("three_units"))
+    >>> form3.F.n_terms, form3.G.terms()
+    (7, [(0.0, (1.0, 1.0))])
+    """
+    method = PruneMethod(method)
+    t = resolve(tol)
+    from tqdm.auto import tqdm
+
+    t0 = time.perf_counter()
+    n = net.input_dim
+    F = TropicalPolynomial.variables(n, exact=exact)
+    G = [TropicalPolynomial.constant(0, n, exact=exact) for _ in range(n)]
+    cnt_F = [1] * n  # unpruned term counts (exact integers)
+    cnt_G = [1] * n
+    stats: list[LayerStats] = []
+    L = net.n_layers
+    bar = tqdm(total=net.n_neurons + net.output_dim, disable=not progress, desc="tropical form")
+
+    def mult(factors: list[TropicalPolynomial]) -> TropicalPolynomial:
+        factors = [f for f in factors if not _is_one(f)]
+        if prune:
+            return product(factors, n, exact=exact, tol=t, method=method)
+        out = TropicalPolynomial.constant(0, n, exact=exact)
+        for f in factors:
+            if out.n_terms * f.n_terms > max_terms:
+                raise _TooLarge
+            out = out.otimes(f, tol=t)
+        return out
+
+    try:
+        for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+            tl = time.perf_counter()
+            pos, neg = _split(W, exact)
+            bq = [to_fraction(float(v)) for v in b] if exact else [float(v) for v in b]
+            hidden = l < L - 1
+            newF, newG, newcF, newcG = [], [], [], []
+            for i in range(W.shape[0]):
+                jp = np.flatnonzero(W[i] > 0)
+                jn = np.flatnonzero(W[i] < 0)
+                Gp = mult([F[j].power(neg[i, j]) for j in jn] + [G[j].power(pos[i, j]) for j in jp])
+                H = mult([F[j].power(pos[i, j]) for j in jp] + [G[j].power(neg[i, j]) for j in jn])
+                H = TropicalPolynomial.from_arrays(H.exponents, H.coefficients + bq[i], exact=exact)
+                cH = int(np.prod([cnt_F[j] for j in jp] + [cnt_G[j] for j in jn], dtype=object))
+                cG = int(np.prod([cnt_F[j] for j in jn] + [cnt_G[j] for j in jp], dtype=object))
+                if hidden:
+                    Fi = H.oplus(Gp, prune=prune, tol=t)
+                    if prune and method is not PruneMethod.AUTO:
+                        Fi = Fi.prune(method=method, tol=t)
+                    cF = cH + cG
+                else:
+                    Fi, cF = H, cH
+                newF.append(Fi)
+                newG.append(Gp)
+                newcF.append(cF)
+                newcG.append(cG)
+                bar.update(1)
+            F, G, cnt_F, cnt_G = newF, newG, newcF, newcG
+            sizes = [p.n_terms for p in F + G]
+            stats.append(LayerStats(l + 1, int(sum(cnt_F) + sum(cnt_G)), int(sum(sizes)), int(max(sizes)),
+                                    time.perf_counter() - tl))
+            log.info("layer %d: %d terms (unpruned %d) in %.2f s", l + 1, sum(sizes),
+                     stats[-1].terms_unpruned, stats[-1].seconds)
+            if time_limit is not None and time.perf_counter() - t0 > time_limit and l < L - 1:
+                log.warning("tropical_form: time limit reached after layer %d of %d", l + 1, L)
+                return TropicalForm(None, exact, prune, False, tuple(stats), time.perf_counter() - t0, t)
+    except _TooLarge:
+        log.warning("tropical_form: more than max_terms=%d terms without pruning", max_terms)
+        return TropicalForm(None, exact, prune, False, tuple(stats), time.perf_counter() - t0, t)
+    finally:
+        bar.close()
+    rationals = tuple(TropicalRational(Fi, Gi) for Fi, Gi in zip(F, G))
+    return TropicalForm(rationals, exact, prune, True, tuple(stats), time.perf_counter() - t0, t)
+
+
+class _TooLarge(Exception):
+    pass
