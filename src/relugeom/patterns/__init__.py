@@ -16,3 +16,6 @@ __all__ = ["PatternAssignment", "parse_blocks", "BiasMode", "PatternMap", "Outpu
 from ._region import ActivationRegion, RegionSearchResult, RegionStatus, find_region_point, is_realizable
 
 __all__ += ["ActivationRegion", "RegionSearchResult", "RegionStatus", "find_region_point", "is_realizable"]
+from ._known import KnownCheck, KnownInvariant, RankCondition, check_known, known_invariants, rank_conditions
+
+__all__ += ["KnownCheck", "KnownInvariant", "RankCondition", "check_known", "known_invariants", "rank_conditions"]

@@ -254,7 +254,7 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
             gens[0, i] = g
         Ws, bs = self._layout.split(gens)
         zero = ctx.from_dict({})
-        zeros = lambda s: np.full(s, zero, dtype=object)  # noqa: E731
+        zeros = lambda s: obj_full(s, zero)  # noqa: E731
         Ms = self._matrices_generic(Ws, bs, _mm_object(zero), np.add, zeros)
         return [M[0] for M in Ms]
 
@@ -359,6 +359,14 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
             Ws, bs, lambda A, B: matmul_mod(A, B, p),
             lambda P, Q: np.einsum("ia,kj->ijak", P, Q) % p,
             lambda s: np.zeros(s, dtype=np.int64), lambda n: np.eye(n, dtype=np.int64)) % p
+
+
+def obj_full(shape: tuple, value: object) -> np.ndarray:
+    """An object array filled with one Python object (numpy would try to iterate polynomials)."""
+    out = np.empty(shape, dtype=object)
+    for idx in np.ndindex(*shape):
+        out[idx] = value
+    return out
 
 
 def _mm_object(zero: object) -> Callable:
@@ -539,7 +547,10 @@ class PatternMap(_PatternBase):
         [[4, 5], [6, 7]]
         """
         nL, c = self.assignment.widths[-1], self.ncols
-        v = np.asarray(list(values), dtype=object)
+        vals = list(values)
+        v = np.empty(len(vals), dtype=object)
+        for i, x in enumerate(vals):
+            v[i] = x
         return v[b * nL * c:(b + 1) * nL * c].reshape(nL, c)
 
 
