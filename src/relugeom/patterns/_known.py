@@ -66,7 +66,7 @@ class RankCondition:
         Examples
         --------
         >>> from relugeom.patterns import parse_blocks
-        >>> rc = rank_conditions(parse_blocks("10;11", (2, 2, 2)))[1]
+        >>> rc = rank_conditions(parse_blocks("10;11", (2, 2, 2)))[2]
         >>> rc.description, [str(f) for f in rc.minors()]
         ('rank M_1 <= 1', ['m_1_1_1*m_1_2_2 - m_1_1_2*m_1_2_1'])
         """
