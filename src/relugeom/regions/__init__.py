@@ -1,1 +1,20 @@
-"""relugeom.regions (in progress)."""
+"""Linear regions: enumeration, the polyhedral complex, counts and bounds.
+
+Examples
+--------
+>>> from relugeom.network import example_network
+>>> from relugeom.polyhedra import Box
+>>> from relugeom.regions import enumerate_regions
+>>> cx = enumerate_regions(example_network("three_units"), Box([-2, -2], [2, 2]))
+>>> cx.n_regions, cx.n_linear_pieces()
+(7, 7)
+"""
+
+from ._bounds import RegionBound, region_bounds
+from ._complex import CheckReport, Facet, Region, RegionComplex
+from ._enumerate import Method, RegionCount, Slice, count_regions, enumerate_regions
+from ._line import LineRegions, line_regions
+
+__all__ = ["enumerate_regions", "count_regions", "RegionComplex", "Region", "Facet", "CheckReport",
+           "Slice", "Method", "RegionCount", "RegionBound", "region_bounds", "line_regions",
+           "LineRegions"]

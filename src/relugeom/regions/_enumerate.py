@@ -1,0 +1,467 @@
+"""The public verbs :func:`enumerate_regions` and :func:`count_regions`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from .._tol import Tolerance, resolve
+from .._validation import as_array
+from ..errors import EmptyDomainError
+from ..polyhedra import Box, HPolytope
+from ._complex import RegionComplex
+from ._lp_traversal import TraversalResult, lp_traversal, pattern_keys
+
+log = logging.getLogger(__name__)
+
+__all__ = ["enumerate_regions", "count_regions", "Slice", "Method", "RegionCount"]
+
+
+class Method(str, Enum):
+    """Enumeration method: ``"auto"``, ``"skeleton"`` (fast, bounded domains) or ``"lp"``."""
+
+    AUTO = "auto"
+    SKELETON = "skeleton"
+    LP = "lp"
+
+
+@dataclass(frozen=True)
+class Slice:
+    """An affine slice ``x = origin + directions.T @ t`` of the input space, with a domain.
+
+    Parameters
+    ----------
+    origin : array_like (n_0,)
+    directions : array_like (k, n_0)
+        One direction per row (k = 1 or 2 for pictures; any k works).
+    domain : Box, HPolytope or "unbounded"
+        The domain in slice coordinates ``t`` (dimension k).
+
+    Examples
+    --------
+    >>> s = Slice([0.0, 0.0, 1.0], [[1.0, 0.0, 0.0]], Box([-1], [1]))
+    >>> s.to_ambient([[0.5]]).tolist()
+    [[0.5, 0.0, 1.0]]
+    """
+
+    origin: np.ndarray
+    directions: np.ndarray
+    domain: object = "unbounded"
+
+    def __post_init__(self) -> None:
+        o = as_array(self.origin, name="origin", ndim=1)
+        U = as_array(self.directions, name="directions", ndim=2)
+        if U.shape[1] != o.shape[0]:
+            raise ValueError(f"directions must have shape (k, {o.shape[0]}) to match origin; got {U.shape}")
+        object.__setattr__(self, "origin", o)
+        object.__setattr__(self, "directions", U)
+
+    @property
+    def dim(self) -> int:
+        """Dimension ``k`` of the slice."""
+        return self.directions.shape[0]
+
+    def to_ambient(self, t: object) -> np.ndarray:
+        """Map slice coordinates (n, k) to input-space points (n, n_0).
+
+        Examples
+        --------
+        >>> Slice([1.0, 1.0], [[1.0, -1.0]]).to_ambient([[2.0]]).tolist()
+        [[3.0, -1.0]]
+        """
+        T = np.atleast_2d(np.asarray(t, dtype=float))
+        return self.origin + T @ self.directions
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        dom = self.domain if isinstance(self.domain, str) else self.domain.to_dict()
+        return {"origin": self.origin.tolist(), "directions": self.directions.tolist(), "domain": dom}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Slice":
+        """Inverse of :meth:`to_dict`.
+
+        Examples
+        --------
+        >>> s = Slice([0.0, 0.0], [[1.0, 0.0]], Box([0], [1]))
+        >>> Slice.from_dict(s.to_dict()).domain.n_constraints
+        2
+        """
+        dom = data.get("domain", "unbounded")
+        dom = dom if isinstance(dom, str) else HPolytope.from_dict(dom)
+        return cls(data["origin"], data["directions"], dom)
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """Counts of an enumeration (what ``relugeom regions --count-only`` reports).
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> c = count_regions(example_network("three_units"), "unbounded")
+    >>> c.n_regions, c.complete
+    (7, True)
+    """
+
+    n_regions: int
+    n_linear_pieces: int | None
+    complete: bool
+    reason: str | None
+    method: str
+    seconds: float
+    tolerance: Tolerance
+    stats: dict = field(default_factory=dict)
+
+    def __int__(self) -> int:
+        return self.n_regions
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"n_regions": self.n_regions, "n_linear_pieces": self.n_linear_pieces,
+                "complete": self.complete, "reason": self.reason, "method": self.method,
+                "seconds": self.seconds, "tolerance": self.tolerance.as_dict(),
+                "stats": _jsonable(self.stats)}
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+# ----------------------------------------------------------------------------- domains
+def _as_domain(domain: object, d: int) -> HPolytope | None:
+    """Normalise a domain argument to an HPolytope, or None for all of R^d."""
+    if domain is None:
+        raise ValueError(
+            "enumerate_regions needs a domain: a Box, an HPolytope, 'unbounded' (all of R^n) "
+            "or a Slice; got None"
+        )
+    if isinstance(domain, str):
+        if domain.lower() in ("unbounded", "r^n", "rn", "all"):
+            return None
+        raise ValueError(f"domain string must be 'unbounded'; got {domain!r}")
+    if not isinstance(domain, HPolytope):
+        raise TypeError(f"domain must be a Box, HPolytope, 'unbounded' or Slice; got {type(domain).__name__}")
+    if domain.dim != d:
+        raise ValueError(f"domain lives in R^{domain.dim} but the network's input is in R^{d}")
+    if len(domain.b_eq):
+        raise ValueError("domain must be full-dimensional (no equalities); use a Slice for affine subspaces")
+    return domain
+
+
+def _domain_arrays(dom: HPolytope | None, d: int, tol: Tolerance):
+    if dom is None:
+        return np.zeros((0, d)), np.zeros(0), False, np.zeros(d)
+    if not dom.is_full_dimensional(tol=tol):
+        raise EmptyDomainError(f"domain {dom!r} is empty or not full-dimensional")
+    x0, _ = dom.chebyshev_center(tol=tol)
+    bounded = dom.is_bounded(tol=tol)
+    return dom.A, dom.b, bounded, x0
+
+
+def _skeleton_fn():
+    try:
+        from ._skeleton import enumerate_skeleton  # noqa: PLC0415 (optional, fast method)
+    except ImportError:
+        return None
+    return enumerate_skeleton
+
+
+# ----------------------------------------------------------------------------- verbs
+def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: Tolerance | None = None,
+                      max_regions: int | None = None, time_limit: float | None = None,
+                      progress: bool = False, executor: Executor | None = None,
+                      n_jobs: int | None = None) -> RegionComplex:
+    r"""Enumerate every full-dimensional linear region of ``net`` in ``domain``.
+
+    Parameters
+    ----------
+    net : ReLUNetwork
+    domain : Box, HPolytope, "unbounded" or Slice
+        The input set: a box, an H-polytope, all of ``R^n`` (``"unbounded"``; unbounded
+        regions included), or a :class:`Slice` (the enumeration runs on the network
+        restricted to the slice; the complex remembers the slice).
+    method : {"auto", "skeleton", "lp"}
+        ``"lp"``: breadth-first LP traversal across facets (any domain, robust to
+        degeneracy). ``"skeleton"``: the fast vertex/edge-skeleton method (bounded domains).
+        ``"auto"``: skeleton on bounded domains when it is available and reports no
+        degeneracy, else LP.
+    tol : Tolerance, optional
+        The tolerance policy (reported by the result).
+    max_regions, time_limit : optional
+        Bounds on the work; when hit, the partial complex is returned with
+        ``complete=False`` and the reason.
+    progress : bool
+        Show a progress bar.
+    executor : concurrent.futures.Executor, optional
+        Split a bounded domain into ``n_jobs`` (default: 2 × the executor's workers, else 4)
+        subdomains, enumerate each as an independent job on the executor, and merge the
+        results by pattern (regions are convex, so the pieces of a pattern in different
+        subdomains are one region). Any ``Executor`` works unchanged: a
+        ``ProcessPoolExecutor``, a Dask ``distributed.Client().get_executor()``, or Ray's
+        ``ray.util.ActorPool``-backed executors.
+    n_jobs : int, optional
+        Number of subdomains; with no ``executor``, a ``ProcessPoolExecutor`` with
+        ``n_jobs`` workers is used.
+
+    Returns
+    -------
+    RegionComplex
+
+    Raises
+    ------
+    EmptyDomainError
+        If the domain is empty or not full-dimensional.
+    ValueError
+        For an unknown method or a missing/mismatched domain.
+
+    Notes
+    -----
+    With a Dask cluster::
+
+        from distributed import Client
+        client = Client()                       # or Client("scheduler:8786")
+        cx = enumerate_regions(net, Box(-np.ones(4), np.ones(4)),
+                               executor=client.get_executor(), n_jobs=32)
+
+    and with Ray (``ray.util.multiprocessing.Pool`` is not an Executor; wrap Ray tasks in
+    any class with ``submit(fn, *args) -> Future``, e.g. ``ray.util.concurrent`` style
+    executors); the jobs only need ``relugeom`` importable on the workers.
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> cx = enumerate_regions(example_network("three_units"), "unbounded", method="lp")
+    >>> cx.n_regions, cx.complete
+    (7, True)
+    >>> enumerate_regions(example_network("abs"), Box([-1], [1])).n_regions
+    2
+    """
+    method = Method(method)
+    t = resolve(tol)
+    t0 = time.perf_counter()
+    sl = None
+    work_net = net
+    if isinstance(domain, Slice):
+        if domain.directions.shape[1] != net.input_dim:
+            raise ValueError(f"slice directions live in R^{domain.directions.shape[1]}; "
+                             f"the network's input is in R^{net.input_dim}")
+        sl = domain
+        work_net = net.restrict(domain.origin, domain.directions)
+        domain = domain.domain
+    d = work_net.input_dim
+    dom = _as_domain(domain, d)
+    DA, Db, bounded, x0 = _domain_arrays(dom, d, t)
+    if executor is not None or n_jobs is not None:
+        if not bounded:
+            raise ValueError("splitting into jobs needs a bounded domain")
+        raw = _split_enumerate(work_net, DA, Db, t, executor=executor, n_jobs=n_jobs,
+                               max_regions=max_regions, time_limit=time_limit, progress=progress)
+    else:
+        raw = _single(work_net, DA, Db, bounded, x0, method, t, max_regions, time_limit, progress)
+    raw.stats["seconds"] = time.perf_counter() - t0
+    return RegionComplex(work_net, dom, raw.patterns, raw.points, raw.facets, complete=raw.complete,
+                         reason=raw.reason, stats=raw.stats, tol=t, slice=sl, ambient_net=net if sl else None)
+
+
+def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions, time_limit,
+            progress, *, with_facets: bool = True) -> TraversalResult:
+    if method in (Method.AUTO, Method.SKELETON) and bounded:
+        fn = _skeleton_fn()
+        if fn is None and method is Method.SKELETON:
+            raise ValueError("method='skeleton' is not available in this installation; use 'lp'")
+        if fn is not None:
+            res = fn(net, HPolytope(DA, Db), tol=t, max_regions=max_regions, time_limit=time_limit,
+                     progress=progress, with_facets=with_facets)
+            if not getattr(res, "degenerate", False) or method is Method.SKELETON:
+                stats = dict(getattr(res, "stats", {}) or {})
+                stats.setdefault("method", "skeleton")
+                facets = res.facets if res.facets is not None else np.zeros((0, 3), np.int64)
+                reason = stats.get("reason") if not res.complete else None
+                if not res.complete and reason is None:
+                    reason = "max_regions" if max_regions is not None and res.n_regions >= max_regions else "time_limit"
+                return TraversalResult(np.asarray(res.patterns, bool), np.asarray(res.points, float),
+                                       np.full(len(res.patterns), np.nan), np.asarray(facets, np.int64),
+                                       bool(res.complete), reason, stats)
+            log.info("skeleton method reported a degeneracy; falling back to the LP traversal")
+    elif method is Method.SKELETON:
+        raise ValueError("method='skeleton' needs a bounded domain; use 'lp' for unbounded ones")
+    return lp_traversal(net, DA, Db, bounded=bounded, x0=x0, tol=t, max_regions=max_regions,
+                        time_limit=time_limit, progress=progress)
+
+
+def count_regions(net, domain: object = None, *, method: str = "auto", tol: Tolerance | None = None,
+                  max_regions: int | None = None, time_limit: float | None = None,
+                  progress: bool = False, executor: Executor | None = None,
+                  n_jobs: int | None = None) -> RegionCount:
+    """Count the regions (and linear pieces, when facets are available) without keeping a complex.
+
+    Same arguments as :func:`enumerate_regions`. With the skeleton method the facets are
+    not built (only patterns stream through compact arrays), so no piece count is given.
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> count_regions(example_network("sawtooth"), "unbounded", method="lp").n_linear_pieces
+    6
+    """
+    m = Method(method)
+    t = resolve(tol)
+    t0 = time.perf_counter()
+    if executor is None and n_jobs is None and m is not Method.LP and not isinstance(domain, Slice):
+        dom = _as_domain(domain, net.input_dim)
+        DA, Db, bounded, x0 = _domain_arrays(dom, net.input_dim, t)
+        if bounded and _skeleton_fn() is not None:
+            raw = _single(net, DA, Db, bounded, x0, m, t, max_regions, time_limit, progress,
+                          with_facets=False)
+            return RegionCount(len(raw.patterns), None, raw.complete, raw.reason,
+                               str(raw.stats.get("method", "skeleton")), time.perf_counter() - t0, t,
+                               raw.stats)
+    cx = enumerate_regions(net, domain, method=method, tol=t, max_regions=max_regions,
+                           time_limit=time_limit, progress=progress, executor=executor, n_jobs=n_jobs)
+    return RegionCount(cx.n_regions, cx.n_linear_pieces(), cx.complete, cx.reason,
+                       str(cx.stats.get("method")), time.perf_counter() - t0, t, dict(cx.stats))
+
+
+# ----------------------------------------------------------------------------- scale-out
+def _split_boxes(DA: np.ndarray, Db: np.ndarray, n: int, tol: Tolerance) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cut a bounded polytope into ``n`` pieces by bisecting the longest bounding-box axis."""
+    P = HPolytope(DA, Db)
+    d = P.dim
+    lo = np.array([-P.support(-np.eye(d)[j], tol=tol) for j in range(d)])
+    hi = np.array([P.support(np.eye(d)[j], tol=tol) for j in range(d)])
+    pieces = [(lo, hi, np.zeros((0, d)), np.zeros(0))]
+    while len(pieces) < n:
+        i = int(np.argmax([np.max(p[1] - p[0]) for p in pieces]))
+        plo, phi, cA, cb = pieces.pop(i)
+        j = int(np.argmax(phi - plo))
+        mid = 0.5 * (plo[j] + phi[j])
+        e = np.eye(d)[j]
+        hi1 = phi.copy()
+        hi1[j] = mid
+        lo2 = plo.copy()
+        lo2[j] = mid
+        pieces.insert(i, (lo2, phi, np.vstack([cA, -e]), np.append(cb, -mid)))
+        pieces.insert(i, (plo, hi1, np.vstack([cA, e]), np.append(cb, mid)))
+    return [(cA, cb) for _, _, cA, cb in pieces]
+
+
+def _job(net, DA, Db, cutA, cutb, tol, max_regions, time_limit) -> TraversalResult | None:
+    """One subdomain job (top level so that process pools can pickle it)."""
+    A = np.vstack([DA, cutA])
+    b = np.concatenate([Db, cutb])
+    P = HPolytope(A, b)
+    if not P.is_full_dimensional(tol=tol):
+        return None
+    x0, _ = P.chebyshev_center(tol=tol)
+    return lp_traversal(net, A, b, bounded=True, x0=x0, tol=tol, max_regions=max_regions,
+                        time_limit=time_limit, n_primary=len(Db))
+
+
+def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, max_regions, time_limit, progress) -> TraversalResult:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm.auto import tqdm
+
+    own = None
+    if executor is None:
+        own = executor = ProcessPoolExecutor(max_workers=n_jobs)
+    if n_jobs is None:
+        n_jobs = 2 * int(getattr(executor, "_max_workers", 2) or 2)
+    t0 = time.perf_counter()
+    try:
+        cuts = _split_boxes(DA, Db, max(1, int(n_jobs)), tol)
+        futs = [executor.submit(_job, net, DA, Db, cA, cb, tol, max_regions, time_limit) for cA, cb in cuts]
+        results = [f.result() for f in tqdm(futs, disable=not progress, desc="jobs")]
+    finally:
+        if own is not None:
+            own.shutdown()
+    return merge_results(net, DA, Db, [r for r in results if r is not None], tol,
+                         seconds=time.perf_counter() - t0, n_jobs=len(cuts))
+
+
+def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *, seconds: float = 0.0,
+                  n_jobs: int | None = None) -> TraversalResult:
+    """Merge subdomain traversals by pattern.
+
+    Pieces of one pattern are one region (regions are convex); its interior point is
+    recomputed as the Chebyshev centre of the whole region, so that the merged complex is
+    identical to a single job's. Facets on subdomain cuts are dropped, neuron facets merged
+    (also those whose neighbour lives in another subdomain).
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> from relugeom._tol import DEFAULT
+    >>> net = example_network("three_units")
+    >>> B = Box([-2, -2], [2, 2])
+    >>> parts = [_job(net, B.A, B.b, cA, cb, DEFAULT, None, None) for cA, cb in _split_boxes(B.A, B.b, 3, DEFAULT)]
+    >>> merge_results(net, B.A, B.b, parts, DEFAULT).patterns.shape
+    (7, 3)
+    """
+    from ._lp_traversal import _Traversal
+
+    N, d = net.n_neurons, net.input_dim
+    m_dom = len(Db)
+    keys_all: dict[bytes, np.ndarray] = {}
+    for r in results:
+        for k, p in zip(pattern_keys(r.patterns), r.patterns):
+            keys_all.setdefault(k, p)
+    keys = sorted(keys_all)
+    index = {k: i for i, k in enumerate(keys)}
+    R = len(keys)
+    patterns = np.array([keys_all[k] for k in keys], dtype=bool).reshape(R, N)
+    # interior points: the whole region's Chebyshev centre (same LP as a single job)
+    tr = _Traversal(net, DA, Db, True, tol)
+    points = np.zeros((R, d))
+    radii = np.zeros(R)
+    from ._highs import TinyLP
+    from ._lp_traversal import region_rows
+
+    for i, p in enumerate(patterns):
+        A, b = region_rows(net, p, DA, Db)
+        nr = np.linalg.norm(A, axis=1)
+        ok = nr > tol.zero_atol
+        lp = TinyLP(A[ok] / nr[ok, None], b[ok] / nr[ok], np.ones(int(ok.sum())), np.inf, tol)
+        c = np.zeros(d + 1)
+        c[-1] = -1.0
+        st, z, _ = lp.solve(c)
+        points[i], radii[i] = z[:d], z[-1]
+    rows: set = set()
+    complete = True
+    reason = None
+    stats = {"method": "lp", "jobs": n_jobs, "lps": 0}
+    for r in results:
+        complete &= r.complete
+        reason = reason or r.reason
+        stats["lps"] += r.stats.get("lps", 0)
+        loc = [index[k] for k in pattern_keys(r.patterns)] if len(r.patterns) else []
+        for a, b_, lab in r.facets.tolist():
+            A_ = loc[a]
+            if b_ >= 0:
+                B_ = loc[b_]
+                rows.add((min(A_, B_), max(A_, B_), lab))
+            elif -1 - lab < m_dom:
+                rows.add((A_, -1, lab))
+        for a, lab, q in r.external:
+            kq = pattern_keys(q)[0]
+            if kq in index and index[kq] != loc[a]:
+                A_, B_ = loc[a], index[kq]
+                rows.add((min(A_, B_), max(A_, B_), lab))
+    del tr
+    facets = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
+    stats["seconds"] = seconds
+    return TraversalResult(patterns, points, radii, facets, complete, reason, stats)

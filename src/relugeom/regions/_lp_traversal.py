@@ -1,0 +1,407 @@
+"""The reference enumeration method ("lp"): breadth-first traversal across facets.
+
+Works in any input dimension, on boxes, H-polytopes and all of ``R^n`` (unbounded regions
+included), and with degenerate networks (ties, neurons identically zero on a region).
+
+Algorithm
+---------
+Start from the region met by a generic ray out of an interior point of the domain. For a
+region with pattern ``p``, its H-representation is the sign constraint of every hidden
+neuron (see :meth:`relugeom.network.ReLUNetwork.preactivation_maps`) plus the domain rows.
+One LP gives its Chebyshev ball (full-dimensional iff the radius exceeds
+``tol.interior_atol``); one warm-started LP per row that survives a bounding-box filter
+finds the irredundant rows (row ``i`` is kept iff maximising ``a_i x`` with row ``i``
+relaxed by one unit passes ``b_i`` by more than ``tol.interior_atol``); one LP per neuron
+facet gives a point ``y`` in the facet's relative interior (its Chebyshev centre inside the
+facet hyperplane). The neighbour's pattern is then read off *exactly*, layer by layer, from
+the pre-activation at ``y`` and its directional derivative along the facet's outward normal
+``n`` (see :func:`pattern_along`): a neuron that is zero at ``y`` takes the sign of its
+derivative on the far side, and a neuron that is zero *and* has zero derivative is
+identically zero there (inactive). No step of guessed length is taken.
+
+Why one neighbour per facet: every pre-activation is continuous and affine on each closed
+region, so a neuron that vanishes at a relative-interior point of a facet vanishes on the
+whole facet hyperplane, and the far side of the facet lies in a single region whose
+closure contains the whole facet. Hence every interior facet is shared by exactly two
+regions, and the facet label (the lowest-numbered neuron that flips) is the same seen
+from both sides.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._tol import Tolerance
+from ..errors import SolverError
+from ..polyhedra import LPStatus
+from ._highs import TinyLP
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TraversalResult", "lp_traversal", "pattern_along", "region_rows", "pattern_keys"]
+
+#: Chebyshev radii are capped at this value on unbounded domains, so that interior points
+#: of unbounded regions stay at moderate coordinates (the cap is a scale, not a tolerance).
+RADIUS_CAP = 1.0
+
+
+def pattern_keys(patterns: np.ndarray) -> list[bytes]:
+    """Hashable keys of patterns (rows of a bool array), via ``np.packbits``.
+
+    Examples
+    --------
+    >>> pattern_keys(np.array([[True, False], [False, True]]))
+    [b'\\x80', b'@']
+    """
+    P = np.atleast_2d(np.asarray(patterns, dtype=bool))
+    packed = np.packbits(P, axis=1)
+    return [row.tobytes() for row in packed]
+
+
+def pattern_along(net, y: np.ndarray, v: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """The activation pattern on the open segment ``(y, y + ε v)`` for small ``ε > 0``.
+
+    Layer by layer: a neuron whose pre-activation at ``y`` is nonzero keeps its sign; one
+    that is zero at ``y`` (up to ``tol.zero_atol`` relative to the magnitude of the terms)
+    takes the sign of its directional derivative along ``v`` (computed with the patterns
+    already decided for the earlier layers), and is inactive when that derivative is zero
+    too (it is then identically zero along the segment).
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> from relugeom._tol import DEFAULT
+    >>> net = example_network("abs")                        # relu(x), relu(-x)
+    >>> pattern_along(net, np.array([0.0]), np.array([1.0]), DEFAULT).tolist()
+    [True, False]
+    >>> pattern_along(net, np.array([0.0]), np.array([-1.0]), DEFAULT).tolist()
+    [False, True]
+    """
+    h = np.asarray(y, dtype=float)
+    dh = np.asarray(v, dtype=float)
+    out = []
+    for W, b in zip(net.weights[:-1], net.biases[:-1]):
+        z = W @ h + b
+        dz = W @ dh
+        absW = np.abs(W)
+        zscale = absW @ np.abs(h) + np.abs(b)
+        dscale = absW @ np.abs(dh)
+        zero = np.abs(z) <= tol.zero_atol * (1.0 + zscale)
+        dpos = dz > tol.zero_atol * (1.0 + dscale)
+        act = np.where(zero, dpos, z > 0)
+        out.append(act)
+        h = np.where(act, z, 0.0)
+        dh = np.where(act, dz, 0.0)
+    if not out:
+        return np.zeros(0, dtype=bool)
+    return np.concatenate(out)
+
+
+def region_rows(net, pattern: np.ndarray, DA: np.ndarray, Db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (redundant) H-representation of a pattern's region: neuron rows, then domain rows.
+
+    Active neuron ``k``: ``-(G[k] x + g[k]) <= 0``; inactive: ``G[k] x + g[k] <= 0``, with
+    ``(G, g) = net.preactivation_maps(pattern)``; then the domain's ``DA x <= Db``.
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> A, b = region_rows(example_network("abs"), np.array([True, False]), np.zeros((0, 1)), np.zeros(0))
+    >>> A.ravel().tolist(), b.tolist()
+    ([-1.0, -1.0], [-0.0, 0.0])
+    """
+    G, g = net.preactivation_maps(pattern)
+    s = np.where(np.asarray(pattern, dtype=bool), -1.0, 1.0)
+    A = np.vstack([s[:, None] * G, DA])
+    b = np.concatenate([-s * g, Db])
+    return A, b
+
+
+@dataclass
+class TraversalResult:
+    """Raw output of one traversal (compact arrays; see the regions contract).
+
+    ``external`` lists facets whose neighbour region was not enumerated here (outside a
+    subdomain, or not reached before a limit): rows ``(region, label, neighbour pattern)``.
+    """
+
+    patterns: np.ndarray
+    points: np.ndarray
+    radii: np.ndarray
+    facets: np.ndarray
+    complete: bool
+    reason: str | None
+    stats: dict
+    external: list = field(default_factory=list)
+
+
+@dataclass
+class _RegionInfo:
+    pattern: np.ndarray
+    point: np.ndarray
+    radius: float
+    facets: list  # (label, neighbour key or None)
+
+
+class _Traversal:
+    def __init__(self, net, DA: np.ndarray, Db: np.ndarray, bounded: bool, tol: Tolerance,
+                 n_primary: int | None = None):
+        self.net = net
+        self.DA = np.asarray(DA, dtype=float).reshape(-1, net.input_dim)
+        self.Db = np.asarray(Db, dtype=float).reshape(-1)
+        self.bounded = bounded
+        self.tol = tol
+        self.cap = np.inf if bounded else RADIUS_CAP
+        self.N = net.n_neurons
+        self.d = net.input_dim
+        # domain rows with index >= n_primary (subdomain cuts) lose ties to neuron rows
+        self.n_primary = len(self.Db) if n_primary is None else n_primary
+        self.n_lp = 0
+        self.n_empty = 0
+        self.n_thin_facets = 0
+
+    # ------------------------------------------------------------ one region
+    def region(self, pattern: np.ndarray) -> _RegionInfo | None:
+        """Chebyshev ball, irredundant rows and neighbours of a pattern's region."""
+        t = self.tol
+        A, b = region_rows(self.net, pattern, self.DA, self.Db)
+        m = len(b)
+        labels = np.concatenate([np.arange(self.N), -1 - np.arange(len(self.Db))]).astype(np.int64)
+        norms = np.linalg.norm(A, axis=1)
+        zero = norms <= t.zero_atol
+        if np.any(b[zero] < -t.feas_atol):
+            self.n_empty += 1
+            return None
+        keep = np.flatnonzero(~zero)
+        A, b, labels, norms = A[keep], b[keep], labels[keep], norms[keep]
+        if len(b) == 0:  # no constraint at all: the whole space (no hidden neurons, R^n)
+            return _RegionInfo(np.asarray(pattern, bool), np.zeros(self.d), self.cap, [])
+        An = A / norms[:, None]
+        bn = b / norms
+        lp = TinyLP(An, bn, np.ones(len(bn)), self.cap, t)
+        cost = np.zeros(self.d + 1)
+        cost[-1] = -1.0
+        st, z, val = lp.solve(cost)
+        if st is LPStatus.INFEASIBLE:
+            self.n_empty += 1
+            self.n_lp += lp.n_solves
+            return None
+        if st is not LPStatus.OPTIMAL:
+            raise SolverError(f"Chebyshev-centre LP of a region failed ({st.value})")
+        x0, radius = z[: self.d], float(z[-1])
+        if radius <= t.interior_atol:
+            self.n_empty += 1
+            self.n_lp += lp.n_solves
+            return None
+        lp.set_t_upper(0.0)
+        kept = self._irredundant(lp, An, bn, labels)
+        self.n_lp += lp.n_solves
+        facets = self._facets(pattern, An[kept], bn[kept], labels[kept])
+        return _RegionInfo(np.asarray(pattern, bool), x0, radius, facets)
+
+    def _irredundant(self, lp: TinyLP, An: np.ndarray, bn: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        t = self.tol
+        m, d = An.shape
+        active = np.ones(m, dtype=bool)
+        # bounding box filter: rows that cannot be reached on the box are redundant
+        if m > 4 * d:
+            lo = np.full(d, -np.inf)
+            hi = np.full(d, np.inf)
+            for j in range(d):
+                for sgn in (1.0, -1.0):
+                    c = np.zeros(d + 1)
+                    c[j] = -sgn
+                    st, z, val = lp.solve(c)
+                    if st is LPStatus.OPTIMAL:
+                        if sgn > 0:
+                            hi[j] = z[j]
+                        else:
+                            lo[j] = z[j]
+            with np.errstate(invalid="ignore"):
+                top = np.where(An > 0, An * hi, np.where(An < 0, An * lo, 0.0)).sum(axis=1)
+            dead = top < bn - t.interior_atol
+            for i in np.flatnonzero(dead):
+                lp.set_row(i, -np.inf, np.inf)
+            active &= ~dead
+        # test order: later-preferred rows first, so that among duplicate rows the preferred
+        # one (primary domain rows, then the lowest neuron, then subdomain cuts) survives
+        prio = np.where(labels >= 0, 1, np.where(-1 - labels < self.n_primary, 0, 2))
+        order = np.lexsort((-np.abs(labels), -prio))
+        order = [i for i in order if active[i]]
+        for i in order:
+            lp.set_row(i, -np.inf, bn[i] + 1.0)
+            c = np.zeros(d + 1)
+            c[:d] = -An[i]
+            st, z, val = lp.solve(c)
+            lp.set_row(i, -np.inf, bn[i])
+            if st is LPStatus.OPTIMAL and -val <= bn[i] + t.interior_atol:
+                active[i] = False
+                lp.set_row(i, -np.inf, np.inf)
+            elif st is LPStatus.INFEASIBLE:  # cannot happen for a full-dimensional region
+                log.debug("redundancy LP infeasible; keeping row %d", i)
+        return np.flatnonzero(active)
+
+    def _facets(self, pattern, A: np.ndarray, b: np.ndarray, labels: np.ndarray) -> list:
+        """For each irredundant row: a relative-interior point and the neighbour across."""
+        t = self.tol
+        out = []
+        k = len(b)
+        if k == 0:
+            return out
+        for i in range(k):
+            lab = int(labels[i])
+            if lab < 0:
+                if -1 - lab < self.n_primary:  # domain boundary (subdomain cuts: dropped)
+                    out.append((lab, None))
+                continue
+            n = A[i]
+            proj = A - np.outer(A @ n, n)
+            tco = np.linalg.norm(proj, axis=1)
+            tco[i] = 0.0
+            lp = TinyLP(A, b, tco, self.cap, t)
+            lp.set_row(i, b[i], b[i])
+            c = np.zeros(self.d + 1)
+            c[-1] = -1.0
+            st, z, val = lp.solve(c)
+            if st is LPStatus.UNBOUNDED:  # e.g. a point facet in R^1: every row is parallel
+                lp.set_t_upper(RADIUS_CAP)
+                st, z, val = lp.solve(c)
+            self.n_lp += lp.n_solves
+            if st is not LPStatus.OPTIMAL or z[-1] <= t.interior_atol:
+                self.n_thin_facets += 1
+                log.debug("facet %d of a region is thinner than interior_atol; skipped", lab)
+                continue
+            y = z[: self.d]
+            q = pattern_along(self.net, y, n, t)
+            out.append((lab, q))
+        return out
+
+
+def _start_pattern(tr: _Traversal, x0: np.ndarray) -> tuple[np.ndarray, _RegionInfo]:
+    rng = np.random.default_rng(0)  # fixed: the generic direction is part of the algorithm
+    for _ in range(20):
+        v = rng.normal(size=tr.d)
+        p = pattern_along(tr.net, x0, v / np.linalg.norm(v), tr.tol)
+        info = tr.region(p)
+        if info is not None:
+            return p, info
+    raise SolverError("could not find a full-dimensional region at the domain's interior point")
+
+
+def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.ndarray,
+                 tol: Tolerance, max_regions: int | None = None, time_limit: float | None = None,
+                 progress: bool = False, n_primary: int | None = None) -> TraversalResult:
+    """Enumerate the full-dimensional regions of ``net`` on ``{x : DA x <= Db}``.
+
+    Parameters
+    ----------
+    net : ReLUNetwork
+    DA, Db : ndarray
+        Domain rows (none for all of ``R^n``).
+    bounded : bool
+        Whether the domain is bounded (unbounded domains cap Chebyshev radii at 1).
+    x0 : ndarray (d,)
+        An interior point of the domain.
+    tol : Tolerance
+    max_regions, time_limit : optional
+        Stop early; the result is then marked incomplete with the reason.
+    progress : bool
+        Show a tqdm progress bar.
+    n_primary : int, optional
+        Domain rows from this index on are subdomain cuts: their facets are not reported
+        and neuron rows win ties against them.
+
+    Returns
+    -------
+    TraversalResult
+        Regions sorted by packed pattern; interior facets once with ``region_a < region_b``.
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> from relugeom._tol import DEFAULT
+    >>> DA = np.array([[1.0], [-1.0]]); Db = np.array([3.0, 3.0])
+    >>> res = lp_traversal(example_network("three_pieces"), DA, Db, bounded=True,
+    ...                    x0=np.zeros(1), tol=DEFAULT)
+    >>> res.patterns.astype(int).tolist(), res.facets.tolist()
+    ([[0, 1], [1, 0], [1, 1]], [[0, -1, -2], [0, 2, 0], [1, -1, -1], [1, 2, 1]])
+    """
+    from tqdm.auto import tqdm
+
+    t0 = time.perf_counter()
+    tr = _Traversal(net, DA, Db, bounded, tol, n_primary)
+    N = net.n_neurons
+    infos: dict[bytes, _RegionInfo] = {}
+    p0, info0 = _start_pattern(tr, np.asarray(x0, dtype=float))
+    k0 = pattern_keys(p0)[0]
+    seen = {k0}
+    queue: deque = deque([(k0, p0, info0)])
+    complete, reason = True, None
+    bar = tqdm(total=None, disable=not progress, unit="region", desc="regions")
+    try:
+        while queue:
+            if max_regions is not None and len(infos) >= max_regions:
+                complete, reason = False, "max_regions"
+                break
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                complete, reason = False, "time_limit"
+                break
+            key, p, info = queue.popleft()
+            if info is None:
+                info = tr.region(p)
+            if info is None:
+                log.debug("neighbour pattern gives no full-dimensional region")
+                continue
+            infos[key] = info
+            bar.update(1)
+            for lab, q in info.facets:
+                if q is None:
+                    continue
+                kq = pattern_keys(q)[0]
+                if kq not in seen:
+                    seen.add(kq)
+                    queue.append((kq, q, None))
+    finally:
+        bar.close()
+    keys = sorted(infos)
+    index = {k: i for i, k in enumerate(keys)}
+    R = len(keys)
+    d = net.input_dim
+    patterns = np.array([infos[k].pattern for k in keys], dtype=bool).reshape(R, N)
+    points = np.array([infos[k].point for k in keys], dtype=float).reshape(R, d)
+    radii = np.array([infos[k].radius for k in keys], dtype=float)
+    rows: set = set()
+    external = []
+    for k in keys:
+        a = index[k]
+        pa = infos[k].pattern
+        for lab, q in infos[k].facets:
+            if q is None:
+                rows.add((a, -1, lab))
+                continue
+            kq = pattern_keys(q)[0]
+            flip = np.flatnonzero(pa != q)
+            label = int(flip[0]) if len(flip) else lab
+            if kq in index:
+                bq = index[kq]
+                if bq == a:
+                    continue
+                rows.add((min(a, bq), max(a, bq), label))
+            else:
+                external.append((a, label, q))
+    facets = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
+    # interior facets first sorted by (a, b); boundary rows (b = -1) sorted with them
+    stats = {
+        "method": "lp",
+        "seconds": time.perf_counter() - t0,
+        "lps": tr.n_lp,
+        "empty_patterns": tr.n_empty,
+        "thin_facets": tr.n_thin_facets,
+        "unvisited": len(queue),
+    }
+    return TraversalResult(patterns, points, radii, facets, complete, reason, stats, external)
