@@ -229,6 +229,30 @@ def test_matmul_add_with_sub_div_normalisation_folds():
     np.testing.assert_allclose(net(X), _ort(model, X), rtol=1e-5, atol=1e-5)
 
 
+@given(networks(), st.integers(0, 2**31), st.booleans())
+def test_matmul_add_graph_of_random_network(net, seed, bias_first):
+    """Any network written as Sub/Div + MatMul/Add/Relu (float64) reads back as the composition."""
+    rng = np.random.default_rng(seed)
+    mean, std = rng.normal(size=net.input_dim), rng.uniform(0.5, 2.0, size=net.input_dim)
+    D = TensorProto.DOUBLE
+    nodes = [helper.make_node("Sub", ["x", "mean"], ["xs"]), helper.make_node("Div", ["xs", "std"], ["h0"])]
+    inits = [_init("mean", mean, np.float64), _init("std", std, np.float64)]
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        inits += [_init(f"W{l}", W.T, np.float64), _init(f"b{l}", b, np.float64)]
+        nodes.append(helper.make_node("MatMul", [f"h{l}", f"W{l}"], [f"m{l}"]))
+        last = l == net.n_layers - 1
+        z = "y" if last else f"z{l}"
+        nodes.append(helper.make_node("Add", [f"b{l}", f"m{l}"] if bias_first else [f"m{l}", f"b{l}"], [z]))
+        if not last:
+            nodes.append(helper.make_node("Relu", [z], [f"h{l + 1}"]))
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", D, ["N", net.input_dim])],
+                          [helper.make_tensor_value_info("y", D, ["N", net.output_dim])], inits)
+    back = load_onnx(helper.make_model(g))
+    assert back.widths == net.widths
+    expected = net.compose_input(np.diag(1 / std), -mean / std)
+    _assert_same_function(expected, back, _points(net, seed))
+
+
 def test_constant_node_weights_gemm_attributes_reshape():
     rng = np.random.default_rng(6)
     A1, c1 = rng.normal(size=(5, 4)), rng.normal(size=(1, 5))  # Gemm B^T layout (out, in)
@@ -353,13 +377,15 @@ def _vnnlib_box(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _as_float64(model):
-    """The same ONNX model with float64 weights, input and output (for an exact comparison)."""
+    """The same ONNX model with float64 weights, input and output and a free batch dimension."""
     m = onnx.ModelProto()
     m.CopyFrom(model)
     for t in m.graph.initializer:
         t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float64), t.name))
     for v in list(m.graph.input) + list(m.graph.output):
         v.type.tensor_type.elem_type = TensorProto.DOUBLE
+        if v.name in ("input", m.graph.output[0].name):
+            v.type.tensor_type.shape.dim[0].dim_param = "N"
     return m
 
 
@@ -379,13 +405,15 @@ def _check_acas(names: list[str], n_points: int = 100) -> None:
         net = load_onnx(root / name)
         assert net.widths == (5, 50, 50, 50, 50, 50, 50, 5)
         model = onnx.load(str(root / name))
-        s32 = ort.InferenceSession(model.SerializeToString())
-        s64 = ort.InferenceSession(_as_float64(model).SerializeToString())
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+        s32 = ort.InferenceSession(model.SerializeToString(), opts)
+        s64 = ort.InferenceSession(_as_float64(model).SerializeToString(), opts)
         X = np.concatenate([rng.uniform(lo, hi, size=(n_points, 5)) for lo, hi in boxes])
         X = X.astype(np.float32).astype(np.float64)  # points representable in float32
         y32 = np.stack([s32.run(None, {"input": x.reshape(1, 1, 1, 5).astype(np.float32)})[0].ravel()
                         for x in X])
-        y64 = np.stack([s64.run(None, {"input": x.reshape(1, 1, 1, 5)})[0].ravel() for x in X])
+        y64 = s64.run(None, {"input": X.reshape(-1, 1, 1, 5)})[0]
         y = net(X)
         scale = np.abs(y).max()
         np.testing.assert_allclose(y, y32, rtol=0, atol=1e-5 * scale, err_msg=name)
@@ -511,3 +539,14 @@ def test_relugeom_import_does_not_import_torch_or_onnx():
             "print('torch' in sys.modules, 'onnx' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_missing_torch_gives_install_hint():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from relugeom.network import from_torch\n"
+            "try:\n    from_torch(object())\nexcept ImportError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install torch==2.13.0" in out.stdout

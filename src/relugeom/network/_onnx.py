@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +42,29 @@ def _import_onnx() -> Any:
     return onnx
 
 
-@dataclass
 class _Sym:
     """An input-dependent tensor: ``value[idx] = M[idx] @ z + v[idx]``.
 
     ``z`` is the flat input of affine segment ``seg`` (the network input for segment 0,
-    the output of the ``seg``-th ReLU layer otherwise). ``M`` has shape ``shape + (n_z,)``.
+    the output of the ``seg``-th ReLU layer otherwise). ``M`` has shape ``shape + (n_z,)``;
+    it is stored as ``None`` while it is the identity (materialised on first use).
     """
 
-    M: np.ndarray
-    v: np.ndarray
-    seg: int
+    __slots__ = ("Mraw", "v", "seg")
+
+    def __init__(self, M: np.ndarray | None, v: np.ndarray, seg: int):
+        self.Mraw, self.v, self.seg = M, np.asarray(v, dtype=np.float64), seg
 
     @property
     def shape(self) -> tuple[int, ...]:
         return self.v.shape
+
+    @property
+    def M(self) -> np.ndarray:
+        if self.Mraw is None:
+            n = self.v.size
+            self.Mraw = np.eye(n).reshape(self.shape + (n,))
+        return self.Mraw
 
 
 class _Tracer:
@@ -100,21 +107,30 @@ class _Tracer:
         self.biases.append(b)
         self.seg += 1
         N = b.size
-        return _Sym(np.eye(N).reshape(s.shape + (N,)), np.zeros(s.shape), self.seg)
+        return _Sym(None, np.zeros(s.shape), self.seg)
 
     @staticmethod
     def matmul_sym_const(s: _Sym, W: np.ndarray) -> _Sym:
         """``s @ W`` with numpy matmul semantics (W 1-D or 2-D)."""
-        if W.ndim == 1:
-            return _Sym(np.einsum("...kn,k->...n", s.M, W), s.v @ W, s.seg)
-        return _Sym(np.einsum("...kn,km->...mn", s.M, W), s.v @ W, s.seg)
+        lead = s.shape[:-1]
+        if s.Mraw is None and int(np.prod(lead, dtype=np.int64)) == 1:  # identity: M is W^T
+            k = s.shape[-1]
+            M = W.reshape(lead + (k,)) if W.ndim == 1 else W.T.reshape(lead + (W.shape[1], k))
+            return _Sym(M.copy(), s.v @ W, s.seg)
+        Mt = np.swapaxes(s.M, -1, -2)  # (..., n, k)
+        M = Mt @ W if W.ndim == 1 else np.swapaxes(Mt @ W, -1, -2)
+        return _Sym(M, s.v @ W, s.seg)
 
     @staticmethod
     def matmul_const_sym(W: np.ndarray, s: _Sym) -> _Sym:
         """``W @ s`` with numpy matmul semantics (W 2-D)."""
         if len(s.shape) == 1:
-            return _Sym(np.einsum("mk,kn->mn", W, s.M), W @ s.v, s.seg)
-        return _Sym(np.einsum("mk,...kjn->...mjn", W, s.M), W @ s.v, s.seg)
+            return _Sym(W.copy() if s.Mraw is None else W @ s.M, W @ s.v, s.seg)
+        M = s.M  # (..., k, j, n)
+        k, j, n = M.shape[-3:]
+        lead = M.shape[:-3]
+        out = (W @ M.reshape(lead + (k, j * n))).reshape(lead + (W.shape[0], j, n))
+        return _Sym(out, W @ s.v, s.seg)
 
     # ----------------------------------------------------------------- ops
     def run(self, node: Any, args: list[Any]) -> Any:  # noqa: C901 - one dispatch table
@@ -139,7 +155,7 @@ class _Tracer:
                 return _Sym(a.M + sign * b.M, a.v + sign * b.v, a.seg)
             if isinstance(a, _Sym):
                 a = self.bcast(a, np.shape(b))
-                return _Sym(a.M, a.v + sign * np.broadcast_to(b, a.shape), a.seg)
+                return _Sym(a.Mraw, a.v + sign * np.broadcast_to(b, a.shape), a.seg)
             b = self.bcast(b, np.shape(a))
             return _Sym(sign * b.M, np.broadcast_to(a, b.shape) + sign * b.v, b.seg)
         if op in ("Mul", "Div"):
@@ -181,7 +197,10 @@ class _Tracer:
             new = (int(np.prod(shape[:axis], dtype=np.int64)), int(np.prod(shape[axis:], dtype=np.int64)))
             return self.reshape(s, new)
         if op == "Reshape":
-            s, target = args[0], args[1]
+            s = args[0]
+            target = args[1] if len(args) > 1 else attrs.get("shape")  # attribute before opset 5
+            if target is None:
+                raise self.fail(node, "Reshape without a target shape")
             if isinstance(target, _Sym):
                 raise self.fail(node, "the target shape depends on the input")
             new = self.reshape_target(node, s.shape, np.asarray(target).astype(np.int64),
@@ -196,6 +215,8 @@ class _Tracer:
 
     @staticmethod
     def reshape(s: _Sym, shape: tuple[int, ...]) -> _Sym:
+        if s.Mraw is None:
+            return _Sym(None, s.v.reshape(shape), s.seg)
         n = s.M.shape[-1]
         return _Sym(s.M.reshape(tuple(shape) + (n,)), s.v.reshape(shape), s.seg)
 
@@ -238,7 +259,7 @@ class _Tracer:
         if c is not None:
             cc = beta * np.asarray(c, dtype=np.float64)
             out = self.bcast(out, cc.shape)
-            out = _Sym(out.M, out.v + np.broadcast_to(cc, out.shape), out.seg)
+            out = _Sym(out.Mraw, out.v + np.broadcast_to(cc, out.shape), out.seg)
         return out
 
     def constant(self, node: Any, attrs: dict[str, Any]) -> np.ndarray:
@@ -270,7 +291,8 @@ class _Tracer:
             axis = axis + x[0].ndim if axis < 0 else axis
             return x[0].reshape(int(np.prod(x[0].shape[:axis], dtype=np.int64)), -1)
         if op == "Reshape":
-            shape = self.reshape_target(node, x[0].shape, x[1].astype(np.int64),
+            target = x[1] if len(x) > 1 else np.asarray(attrs.get("shape", []))
+            shape = self.reshape_target(node, x[0].shape, target.astype(np.int64),
                                         bool(attrs.get("allowzero", 0)))
             return x[0].reshape(shape)
         if op == "Gemm":
@@ -375,8 +397,7 @@ def load_onnx(source: str | os.PathLike | Any) -> ReLUNetwork:
         raise NetworkError(f"{where}: expected one graph output; got {[o.name for o in graph.output]}")
     inp = real[0]
     shape = _shape_of(inp)
-    n_in = int(np.prod(shape, dtype=np.int64))
-    env[inp.name] = _Sym(np.eye(n_in).reshape(shape + (n_in,)), np.zeros(shape), 0)
+    env[inp.name] = _Sym(None, np.zeros(shape), 0)
     env[""] = None  # optional inputs left empty
 
     # only the nodes the output depends on
