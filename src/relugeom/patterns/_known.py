@@ -68,7 +68,7 @@ class RankCondition:
         >>> from relugeom.patterns import parse_blocks
         >>> rc = rank_conditions(parse_blocks("10;11", (2, 2, 2)))[2]
         >>> rc.description, [str(f) for f in rc.minors()]
-        ('rank M_1 <= 1', ['m_1_1_1*m_1_2_2 - m_1_1_2*m_1_2_1'])
+        ('rank M_1 <= 1', ['-m_1_1_2*m_1_2_1 + m_1_1_1*m_1_2_2'])
         """
         r = self.bound + 1
         m, n = self.matrix.shape

@@ -532,11 +532,12 @@ class PatternMap(_PatternBase):
 
         Examples
         --------
-        >>> PatternMap(PatternAssignment((2, 1, 2), [[1]])).symmetry().group_order
-        4
+        >>> PatternMap(PatternAssignment((2, 1, 2), [[1]])).symmetry().group_order   # rows, columns, transpose
+        8
         """
-        return PatternSymmetry(self.assignment.n_blocks, self.assignment.widths[-1], self.ncols,
-                               permute_columns=True)
+        A = self.assignment
+        return PatternSymmetry(A.n_blocks, A.widths[-1], self.ncols, permute_columns=True,
+                               transpose=A.shallow and self.bias is BiasMode.NONE and A.widths[0] == A.widths[-1])
 
     def matrix_of(self, values: Sequence[object], b: int) -> np.ndarray:
         """Reshape an output vector's block ``b`` (from 0) into the matrix ``M_b`` (object array).
@@ -856,23 +857,29 @@ class PatternSymmetry:
         Columns of every block (a list when they differ, for output maps).
     permute_columns : bool
         Whether column permutations are symmetries (pattern maps: yes; output maps: no).
+    transpose : bool
+        Whether transposing every block is a symmetry (shallow bias-free pattern maps with
+        ``n_0 = n_L``: ``(W_2 D W_1)ᵀ = W_1ᵀ D W_2ᵀ``); it maps ``(α, β)`` to ``(β, α)``.
 
     Examples
     --------
     >>> S = PatternSymmetry(1, 2, 2, permute_columns=True)
     >>> S.group_order
     4
-    >>> S.canonical_degree([0, 2, 1, 1])
-    ((2, 0, 1, 1), (1, 0, 2, 3))
+    >>> S.canonical((0, 2, 1, 1))[0]
+    (2, 0, 1, 1)
     """
 
-    def __init__(self, n_blocks: int, n_rows: int, n_cols: int | Sequence[int], *, permute_columns: bool):
+    def __init__(self, n_blocks: int, n_rows: int, n_cols: int | Sequence[int], *, permute_columns: bool,
+                 transpose: bool = False):
         self.n_blocks = int(n_blocks)
         self.n_rows = int(n_rows)
         cols = [int(n_cols)] * self.n_blocks if np.isscalar(n_cols) else [int(c) for c in n_cols]
         self.n_cols_per_block = cols
         self.permute_columns = bool(permute_columns) and len(set(cols)) == 1
         self.n_cols = cols[0] if self.permute_columns else None
+        self.transpose = bool(transpose) and self.permute_columns and self.n_cols == self.n_rows
+        self._cache: dict = {}
         # flat index of (b, i, j)
         self._offsets = np.concatenate([[0], np.cumsum([self.n_rows * c for c in cols])]).astype(int)
 
@@ -881,7 +888,8 @@ class PatternSymmetry:
         """Order of the permutation group ``S_{n_L} (× S_{n_0})``."""
         from math import factorial
 
-        return factorial(self.n_rows) * (factorial(self.n_cols) if self.permute_columns else 1)
+        return (factorial(self.n_rows) * (factorial(self.n_cols) if self.permute_columns else 1)
+                * (2 if self.transpose else 1))
 
     @property
     def degree_length(self) -> int:
@@ -907,24 +915,47 @@ class PatternSymmetry:
             perm[self._offsets[b] + (i * c + j).ravel()] = self._offsets[b] + (sigma[i] * c + tau[j]).ravel()
         return perm
 
-    def canonical_degree(self, degree: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The sorted representative of a multidegree's orbit and a permutation reaching it.
+    def canonical(self, multidegree: Sequence[int]) -> tuple[tuple[int, ...], np.ndarray]:
+        """The canonical multidegree of an orbit and a variable permutation onto ``multidegree``.
 
-        Returns ``(canonical, perm)``: ``canonical`` is the degree with its row part (and
-        column part) sorted decreasingly, ``perm`` the combined index map
-        ``canonical[k] = degree[perm[k]]``.
+        Implements the engine's block-symmetry protocol
+        (:mod:`relugeom.algebra._symmetry`): the canonical degree has its row part (and
+        column part) sorted decreasingly; with ``transpose`` also the swap of the two parts
+        is used (the larger one wins). Renaming ``y_k -> y_{perm[k]}`` maps the canonical
+        block onto the block of ``multidegree``.
 
         Examples
         --------
-        >>> PatternSymmetry(1, 3, 1, permute_columns=False).canonical_degree([0, 1, 2])
-        ((2, 1, 0), (2, 1, 0))
+        >>> S = PatternSymmetry(1, 2, 2, permute_columns=True)
+        >>> c, perm = S.canonical((0, 2, 1, 1))
+        >>> c, perm.tolist()
+        ((2, 0, 1, 1), [2, 3, 0, 1])
         """
-        d = np.asarray(degree, dtype=int)
+        d = tuple(int(v) for v in multidegree)
+        if d in self._cache:
+            return self._cache[d]
+        arr = np.asarray(d, dtype=int)
         r = self.n_rows
-        ro = np.argsort(-d[:r], kind="stable")
-        if self.permute_columns:
-            co = r + np.argsort(-d[r:r + self.n_cols], kind="stable")
-            order = np.concatenate([ro, co])
+        ro = np.argsort(-arr[:r], kind="stable")
+        if not self.permute_columns:
+            c = tuple(int(v) for v in arr[ro]) + tuple(int(v) for v in arr[r:])
+            out = (c, self.variable_permutation(ro))
         else:
-            order = np.concatenate([ro, np.arange(r, d.size)])
-        return tuple(int(v) for v in d[order]), tuple(int(v) for v in order)
+            co = np.argsort(-arr[r:], kind="stable")
+            plain = tuple(int(v) for v in arr[ro]) + tuple(int(v) for v in arr[r:][co])
+            out = (plain, self.variable_permutation(ro, co))
+            if self.transpose:
+                swapped = tuple(int(v) for v in arr[r:][co]) + tuple(int(v) for v in arr[ro])
+                if swapped > plain:
+                    out = (swapped, self._transposed_permutation(ro, co))
+        self._cache[d] = out
+        return out
+
+    def _transposed_permutation(self, ro: np.ndarray, co: np.ndarray) -> np.ndarray:
+        # y_(b, a, c) -> y_(b, ro[c], co[a])
+        n = self.n_rows
+        perm = np.empty(self._offsets[-1], dtype=int)
+        a, c = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        for b in range(self.n_blocks):
+            perm[self._offsets[b] + (a * n + c).ravel()] = self._offsets[b] + (ro[c] * n + co[a]).ravel()
+        return perm
