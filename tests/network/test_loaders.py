@@ -550,3 +550,25 @@ def test_missing_torch_gives_install_hint():
             "try:\n    from_torch(object())\nexcept ImportError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install torch==2.13.0" in out.stdout
+
+
+def test_gemm_with_input_as_second_operand():
+    """Column-vector layout: y = W2 relu(W1 x + b1) with x shaped (n, 1) as Gemm's B."""
+    rng = np.random.default_rng(9)
+    W1, b1, W2 = rng.normal(size=(4, 3)), rng.normal(size=(4, 1)), rng.normal(size=(2, 4))
+    nodes = [helper.make_node("Gemm", ["W1", "x", "b1"], ["z"]),
+             helper.make_node("Relu", ["z"], ["r"]),
+             helper.make_node("Transpose", ["r"], ["rt"]),  # (1, 4)
+             helper.make_node("Gemm", ["W2", "rt"], ["y"], transB=1, alpha=-1.0)]
+    inits = [_init("W1", W1), _init("b1", b1), _init("W2", W2)]
+    model = _model(nodes, [helper.make_tensor_value_info("x", F32, [3, 1])], [2, 1], inits)
+    net = load_onnx(model)
+    assert net.widths == (3, 4, 2)
+    X = rng.uniform(-1, 1, size=(10, 3))
+    f = [np.float32(a).astype(float) for a in (W1, b1, W2)]
+    ref = -np.maximum(X @ f[0].T + f[1].T, 0) @ f[2].T
+    np.testing.assert_allclose(net(X), ref, rtol=1e-12, atol=1e-12)
+    ort = pytest.importorskip("onnxruntime")
+    s = ort.InferenceSession(model.SerializeToString())
+    y = np.stack([s.run(None, {"x": x.reshape(3, 1).astype(np.float32)})[0].ravel() for x in X])
+    np.testing.assert_allclose(net(X), y, rtol=1e-5, atol=1e-5)
