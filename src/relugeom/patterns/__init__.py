@@ -19,3 +19,7 @@ __all__ += ["ActivationRegion", "RegionSearchResult", "RegionStatus", "find_regi
 from ._known import KnownCheck, KnownInvariant, RankCondition, check_known, known_invariants, rank_conditions
 
 __all__ += ["KnownCheck", "KnownInvariant", "RankCondition", "check_known", "known_invariants", "rank_conditions"]
+from ._output import (OutputInvariants, Reachability, ReachStatus, is_reachable, output_invariants,
+                      reachability)
+
+__all__ += ["OutputInvariants", "Reachability", "ReachStatus", "is_reachable", "output_invariants", "reachability"]
