@@ -333,7 +333,8 @@ def load_onnx(source: str | os.PathLike | Any) -> ReLUNetwork:
     Batch dimensions: symbolic or unknown input dimensions are taken as 1, so inputs shaped
     ``(n,)``, ``(1, n)``, ``(batch, n)`` or ``(1, 1, 1, n)`` give a network on
     ``R^n``; the network's input is the real input flattened in C order, its output the graph
-    output flattened.
+    output flattened. Fixed dimensions are kept as declared: an input fixed at ``(32, 784)``
+    gives a network on ``R^25088`` (export with a dynamic or unit batch dimension instead).
 
     Parameters
     ----------
