@@ -7,3 +7,10 @@ Generic (not ReLU-specific) algebra: :class:`Parametrization` (the interface),
 from relugeom.algebra._param import Parametrization, PolynomialParametrization
 
 __all__ = ["Parametrization", "PolynomialParametrization"]
+
+from relugeom.algebra._implicit import (Certificate, CertifyMode, Implicitization, Invariant,
+                                        implicitize)
+from relugeom.algebra._symmetry import BlockSymmetry, PermutationSymmetry
+
+__all__ += ["Certificate", "CertifyMode", "Implicitization", "Invariant", "implicitize",
+            "BlockSymmetry", "PermutationSymmetry"]

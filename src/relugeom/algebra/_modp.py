@@ -1,0 +1,210 @@
+"""Prime-field linear algebra and rational reconstruction (internal).
+
+Everything here works on int64 numpy arrays of residues in ``[0, p)`` with ``p < 2**31``
+and uses python-flint's ``nmod_mat`` for elimination.
+
+Examples
+--------
+>>> rational_reconstruction(pow(3, -1, 101) * 2 % 101, 101)
+Fraction(2, 3)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import isqrt
+
+import numpy as np
+
+PRIME_LO = 2**30
+PRIME_HI = 2**31
+
+
+def random_prime(rng: np.random.Generator, exclude: set[int] | frozenset[int] = frozenset()) -> int:
+    """A random prime in ``[2**30, 2**31)`` not in ``exclude``.
+
+    Examples
+    --------
+    >>> p = random_prime(np.random.default_rng(0))
+    >>> 2**30 <= p < 2**31
+    True
+    """
+    import flint
+
+    while True:
+        n = int(rng.integers(PRIME_LO, PRIME_HI - 1000)) | 1
+        while not flint.fmpz(n).is_prime():
+            n += 2
+        if n < PRIME_HI and n not in exclude:
+            return n
+
+
+def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced row echelon form of ``A`` over ``Z/p``.
+
+    Returns
+    -------
+    R : int64 array (rank, ncols)
+    pivots : int64 array (rank,), the pivot columns (increasing)
+
+    Examples
+    --------
+    >>> R, piv = rref_mod_p(np.array([[1, 2, 3], [2, 4, 6]]), 7)
+    >>> R.tolist(), piv.tolist()
+    ([[1, 2, 3]], [0])
+    """
+    import flint
+
+    nr, nc = A.shape
+    if nr == 0 or nc == 0:
+        return np.zeros((0, nc), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    M = flint.nmod_mat(nr, nc, np.ascontiguousarray(A, dtype=np.int64).ravel().tolist(), p)
+    R, rank = M.rref()
+    if rank == 0:
+        return np.zeros((0, nc), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ent = R.entries()[: rank * nc]
+    Rn = np.array([int(x) for x in ent], dtype=np.int64).reshape(rank, nc)
+    pivots = np.argmax(Rn != 0, axis=1)
+    return Rn, pivots.astype(np.int64)
+
+
+def kernel_from_rref(R: np.ndarray, pivots: np.ndarray, ncols: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """The canonical kernel basis of a matrix with RREF ``R``: one row per free column.
+
+    Row ``k`` has a 1 at free column ``free[k]``, ``-R[i, free[k]]`` at pivot ``i`` and zeros
+    at the other free columns.
+
+    Examples
+    --------
+    >>> K, free = kernel_from_rref(np.array([[1, 2, 3]]), np.array([0]), 3, 7)
+    >>> K.tolist(), free.tolist()
+    ([[5, 1, 0], [4, 0, 1]], [1, 2])
+    """
+    free = np.setdiff1d(np.arange(ncols), pivots)
+    K = np.zeros((free.size, ncols), dtype=np.int64)
+    K[np.arange(free.size), free] = 1
+    if pivots.size:
+        K[:, pivots] = (-R[:, free].T) % p
+    return K, free
+
+
+def rank_mod_p(A: np.ndarray, p: int) -> int:
+    """Rank of an integer matrix over ``Z/p``.
+
+    Examples
+    --------
+    >>> rank_mod_p(np.array([[1, 2], [2, 4]]), 5)
+    1
+    """
+    import flint
+
+    nr, nc = A.shape
+    if nr == 0 or nc == 0:
+        return 0
+    return int(flint.nmod_mat(nr, nc, np.mod(A, p).astype(np.int64).ravel().tolist(), p).rank())
+
+
+def matmul_mod_p(A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
+    """``A @ B mod p`` for residue matrices, exact (splits B into 16-bit halves).
+
+    Examples
+    --------
+    >>> matmul_mod_p(np.array([[2**30, 1]]), np.array([[2**30], [1]]), 2**31 - 1).tolist()
+    [[536870913]]
+    """
+    A = np.asarray(A, dtype=np.int64)
+    B = np.asarray(B, dtype=np.int64)
+    if A.shape[1] == 0:
+        return np.zeros((A.shape[0], B.shape[1]), dtype=np.int64)
+    # A < 2^31, B_lo < 2^16: each product < 2^47; sums of up to 2^16 terms are safe.
+    out = np.zeros((A.shape[0], B.shape[1]), dtype=np.int64)
+    step = 1 << 15
+    lo = B & 0xFFFF
+    hi = B >> 16
+    for s in range(0, A.shape[1], step):
+        a = A[:, s:s + step]
+        out = (out + (a @ lo[s:s + step]) % p + ((a @ hi[s:s + step]) % p) * 65536) % p
+    return out
+
+
+def rational_reconstruction(a: int, m: int) -> Fraction | None:
+    """The fraction ``n/d`` with ``n ≡ a d (mod m)``, ``|n|, d <= sqrt(m/2)``, or None.
+
+    Examples
+    --------
+    >>> rational_reconstruction(6, 7)
+    Fraction(-1, 1)
+    >>> rational_reconstruction(5, 7) is None
+    True
+    >>> rational_reconstruction(0, 7)
+    Fraction(0, 1)
+    """
+    a %= m
+    if a == 0:
+        return Fraction(0)
+    bound = isqrt(m // 2)
+    r0, r1 = m, a
+    s0, s1 = 0, 1
+    while r1 > bound:
+        q = r0 // r1
+        r0, r1 = r1, r0 - q * r1
+        s0, s1 = s1, s0 - q * s1
+    if s1 == 0 or abs(s1) > bound:
+        return None
+    if s1 < 0:
+        r1, s1 = -r1, -s1
+    from math import gcd
+
+    if gcd(r1, s1) != 1:
+        return None
+    return Fraction(r1, s1)
+
+
+def rational_reconstruction_array(a: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorized :func:`rational_reconstruction` for residues modulo one prime ``p < 2**31``.
+
+    Returns
+    -------
+    num, den : int64 arrays, and ok : bool array (False where no fraction fits the bound)
+
+    Examples
+    --------
+    >>> num, den, ok = rational_reconstruction_array(np.array([68, 0, 100]), 101)
+    >>> num.tolist(), den.tolist(), ok.tolist()
+    ([2, 0, -1], [3, 1, 1], [True, True, True])
+    """
+    a = np.asarray(a, dtype=np.int64)
+    shape = a.shape
+    a = np.mod(a.reshape(-1), p)
+    bound = isqrt(p // 2)
+    r0 = np.full(a.shape, p, dtype=np.int64)
+    r1 = a.copy()
+    s0 = np.zeros(a.shape, dtype=np.int64)
+    s1 = np.ones(a.shape, dtype=np.int64)
+    active = r1 > bound
+    while active.any():
+        idx = np.flatnonzero(active)
+        q = r0[idx] // r1[idx]
+        r0[idx], r1[idx] = r1[idx], r0[idx] - q * r1[idx]
+        s0[idx], s1[idx] = s1[idx], s0[idx] - q * s1[idx]
+        active = r1 > bound
+    sign = np.where(s1 < 0, -1, 1)
+    num = r1 * sign
+    den = np.abs(s1)
+    ok = (den != 0) & (den <= bound) & (np.gcd(num, den) == 1)
+    num = np.where(a == 0, 0, num)
+    den = np.where(a == 0, 1, den)
+    ok = ok | (a == 0)
+    return num.reshape(shape), den.reshape(shape), ok.reshape(shape)
+
+
+def crt_pair(r1: int, m1: int, r2: int, m2: int) -> int:
+    """Combine residues mod coprime ``m1, m2`` into one mod ``m1*m2``.
+
+    Examples
+    --------
+    >>> crt_pair(2, 3, 3, 5)
+    8
+    """
+    t = (r2 - r1) * pow(m1, -1, m2) % m2
+    return r1 + m1 * t
