@@ -14,3 +14,10 @@ from relugeom.algebra._symmetry import BlockSymmetry, PermutationSymmetry
 
 __all__ += ["Certificate", "CertifyMode", "Implicitization", "Invariant", "implicitize",
             "BlockSymmetry", "PermutationSymmetry"]
+
+from relugeom.algebra._export import m2_name, to_json, to_latex, to_macaulay2, to_singular, to_sympy
+from relugeom.algebra._membership import (InvariantValues, as_output_poly, evaluate_invariants,
+                                          in_ideal, spans)
+
+__all__ += ["to_json", "to_latex", "to_macaulay2", "to_singular", "to_sympy", "m2_name",
+            "InvariantValues", "as_output_poly", "evaluate_invariants", "in_ideal", "spans"]
