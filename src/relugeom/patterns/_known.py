@@ -18,7 +18,9 @@ Deep networks (covered conditions, all proven by factorization)
     * every ``M_b`` has rank ``<= min_l |R^{(b)}_l|`` (active neurons per hidden layer);
     * blocks whose patterns agree on every hidden layer except ``l`` factor as
       ``A D^{(b)}_l C`` with common ``A, C``: the shallow conditions above on the layer-``l``
-      patterns, with rank bound ``min(|S'|, common active counts of the other layers)``;
+      patterns, with rank bound ``min(|S'|, rank A)`` side by side and ``min(|S'|, rank C)``
+      stacked, where ``rank A`` (``rank C``) is at most the fewest active neurons in a layer
+      after (before) ``l``;
     * for every set ``B`` of blocks, ``[M_b]_{b∈B}`` side by side has rank
       ``<= |∪_B R^{(b)}_{L-1}|`` and stacked ``<= |∪_B R^{(b)}_1|``.
     Shared-path conditions beyond these are not generated.
@@ -178,8 +180,12 @@ def _combo_name(lam: Sequence[Fraction], blocks: Sequence[int]) -> str:
 
 
 def _shallow_conditions(pats: np.ndarray, Ms: list[np.ndarray], blocks: Sequence[int], zero,
-                        extra_bound: int | None, label: str) -> list[RankCondition]:
-    """The S-conditions for blocks with one-layer patterns ``pats`` (k, n) and matrices Ms."""
+                        extra_side: int | None, extra_stack: int | None, label: str) -> list[RankCondition]:
+    """The S-conditions for blocks with one-layer patterns ``pats`` (k, n) and matrices Ms.
+
+    ``M_b = A diag(d_b) C``; ``extra_side`` bounds rank A (column spaces), ``extra_stack``
+    bounds rank C (row spaces).
+    """
     k, n = pats.shape
     seen = set()
     out = []
@@ -198,16 +204,18 @@ def _shallow_conditions(pats: np.ndarray, Ms: list[np.ndarray], blocks: Sequence
             if key in seen:
                 continue
             seen.add(key)
-            bound = len(S_eff) if extra_bound is None else min(len(S_eff), extra_bound)
+            side_b = min([len(S_eff)] + ([extra_side] if extra_side is not None else []))
+            stack_b = min([len(S_eff)] + ([extra_stack] if extra_stack is not None else []))
             Ns = [_combine(Ms, lam, zero) for lam in basis]
             names = [_combo_name(lam, blocks) for lam in basis]
             if len(Ns) == 1:
+                bound = min(side_b, stack_b)
                 out.append(RankCondition(Ns[0], bound, f"rank {names[0]} <= {bound}{label}"))
             else:
                 side = np.concatenate(Ns, axis=1)
                 stack = np.concatenate(Ns, axis=0)
-                out.append(RankCondition(side, bound, f"rank [{' | '.join(names)}] <= {bound}{label}"))
-                out.append(RankCondition(stack, bound, f"rank [{'; '.join(names)}] <= {bound}{label}"))
+                out.append(RankCondition(side, side_b, f"rank [{' | '.join(names)}] <= {side_b}{label}"))
+                out.append(RankCondition(stack, stack_b, f"rank [{'; '.join(names)}] <= {stack_b}{label}"))
     return out
 
 
@@ -242,7 +250,7 @@ def rank_conditions(assignment: PatternAssignment, *, bias: BiasMode | str = Bia
     k = assignment.n_blocks
     Ms = [phi.matrix_of(gens, b) for b in range(k)]
     if assignment.shallow:
-        return _shallow_conditions(assignment.patterns, Ms, list(range(k)), zero, None, "")
+        return _shallow_conditions(assignment.patterns, Ms, list(range(k)), zero, None, None, "")
     out: list[RankCondition] = []
     n_hidden = len(assignment.hidden_widths)
     counts = np.array([[int(p.sum()) for p in assignment.layers(b)] for b in range(k)])
@@ -257,10 +265,11 @@ def rank_conditions(assignment: PatternAssignment, *, bias: BiasMode | str = Bia
         for key, bl in groups.items():
             if len(bl) < 2:
                 continue
-            others = [int(counts[bl[0], m]) for m in range(n_hidden) if m != l]
-            extra = min(others) if others else None
+            after = [int(counts[bl[0], m]) for m in range(l + 1, n_hidden)]
+            before = [int(counts[bl[0], m]) for m in range(l)]
             pats = np.array([assignment.layer(b, l) for b in bl])
-            out += _shallow_conditions(pats, [Ms[b] for b in bl], bl, zero, extra,
+            out += _shallow_conditions(pats, [Ms[b] for b in bl], bl, zero, min(after) if after else None,
+                                       min(before) if before else None,
                                        f" (blocks agree outside hidden layer {l + 1})")
     for size in range(2, k + 1):
         for B in itertools.combinations(range(k), size):
