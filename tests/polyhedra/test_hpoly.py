@@ -274,6 +274,19 @@ def test_project_triangle_and_bounding_box():
         HPolytope([[1.0], [-1.0]], [0.0, -1.0]).bounding_box()
 
 
+@given(seed=seeds, m=st.integers(3, 9), d=st.integers(1, 4))
+def test_supports_match_vertices(seed, m, d):
+    rng = np.random.default_rng(seed)
+    A, b = tangent_polytope(rng, m, d)
+    A = np.vstack([A, np.eye(d), -np.eye(d)])
+    b = np.concatenate([b, np.full(2 * d, 1.5)])
+    P = HPolytope(A, b)
+    U = rng.normal(size=(6, d))
+    want = (P.vertices() @ U.T).max(axis=0)
+    assert np.allclose(P.supports(U), want, atol=1e-8)
+    assert P.support(U[0]) == pytest.approx(want[0], abs=1e-8)
+
+
 # ----------------------------------------------------------------- boxes
 def test_box_split_and_sample():
     B = Box([0, -1, 2], [1, 3, 2.5])

@@ -87,6 +87,11 @@ class StrictCheck(NamedTuple):
         A row attaining the minimum (-1 without rows).
     n_exact : int
         How many rows needed exact evaluation.
+
+    Examples
+    --------
+    >>> inside, slack, row, _ = exact_strictly_inside([[1.0]], [1.0], [0.5]); inside, slack
+    (True, Fraction(1, 2))
     """
 
     inside: bool

@@ -126,12 +126,24 @@ class HPolytope:
     # ---------------------------------------------------------------- basics
     @property
     def dim(self) -> int:
-        """Ambient dimension ``d``."""
+        """Ambient dimension ``d``.
+
+        Examples
+        --------
+        >>> Box([0, 0, 0], [1, 1, 1]).dim
+        3
+        """
         return self.A.shape[1]
 
     @property
     def n_constraints(self) -> int:
-        """Number of inequality rows."""
+        """Number of inequality rows.
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 1]).n_constraints
+        4
+        """
         return self.A.shape[0]
 
     def __repr__(self) -> str:
@@ -297,6 +309,43 @@ class HPolytope:
         if not res.optimal:
             raise SolverError(f"support LP failed: {res.message}")
         return -res.value
+
+    def supports(self, directions: object, *, tol: Tolerance | None = None) -> np.ndarray:
+        """``max u @ x`` over the polyhedron for each row ``u`` of ``directions``.
+
+        One warm-started :class:`~relugeom.polyhedra.IncrementalLP` for all directions;
+        ``+inf`` where unbounded.
+
+        Raises
+        ------
+        InfeasibleError
+            If the polyhedron is empty.
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 2]).supports([[1.0, 0.0], [0.0, -1.0], [1.0, 1.0]]).tolist()
+        [1.0, 0.0, 3.0]
+        >>> HPolytope([[1.0, 0.0]], [1.0]).supports([[1.0, 0.0], [-1.0, 0.0]]).tolist()
+        [1.0, inf]
+        """
+        from ._highs import IncrementalLP
+
+        t = resolve(tol)
+        D = as_array(directions, name="directions", shape=(None, self.dim))
+        lp = IncrementalLP(self.A, self.b, self.A_eq if len(self.b_eq) else None,
+                           self.b_eq if len(self.b_eq) else None, tol=t)
+        out = np.empty(len(D))
+        for i, u in enumerate(D):
+            res = lp.solve(u, maximize=True)
+            if res.status is LPStatus.INFEASIBLE:
+                raise InfeasibleError(f"{self!r} is empty")
+            if res.status is LPStatus.UNBOUNDED:
+                out[i] = np.inf
+            elif res.optimal:
+                out[i] = res.value + 0.0  # no -0.0
+            else:
+                raise SolverError(f"support LP failed: {res.message}")
+        return out
 
     def is_bounded(self, *, tol: Tolerance | None = None) -> bool:
         """True when the polyhedron is bounded (the empty set counts as bounded).
