@@ -36,7 +36,10 @@ class IncrementalLP:
     - change right-hand sides (:meth:`set_rhs`; ``inf`` switches a row off),
     - change variable bounds (:meth:`set_bounds`),
 
-    and each :meth:`solve` starts from the previous basis. Results are :class:`LPResult`
+    and each :meth:`solve` starts from the previous basis. Switching a row off with
+    ``set_rhs(i, inf)`` keeps HiGHS's basis intact; deleting rows may cost a refactorisation,
+    so for constraints that come and go repeatedly, add them once and toggle their
+    right-hand sides. Results are :class:`LPResult`
     with exactly the conventions of :func:`solve_lp`: ``dual`` has one entry per current
     inequality row (``>= 0``), ``dual_eq`` one per equality row, and for an infeasible LP
     ``ray`` is a Farkas ray over ``[current rows; equality rows]``. If HiGHS gives no usable
@@ -92,6 +95,7 @@ class IncrementalLP:
         self._be = np.zeros(0) if b_eq is None else _as_vec(b_eq, "b_eq", self._Ae.shape[0])
         self._lo, self._hi = _parse_bounds(bounds, n)
         self._c = np.zeros(n)
+        self._user_c = np.zeros(n)
         self._h = new_highs(self.tol)
         if time_limit is not None:
             self._h.setOptionValue("time_limit", float(time_limit))
@@ -247,7 +251,7 @@ class IncrementalLP:
             self._c = c
 
     def solve(self, c: object | None = None, *, maximize: bool = False) -> LPResult:
-        """Solve with objective ``c`` (default: the previous one), warm-started.
+        """Solve with objective ``c`` (default: the previous ``c``), warm-started.
 
         With ``maximize=True`` the LP is ``max c @ x``: ``value`` is then the maximum and
         the multipliers are those of ``min -c @ x``.
@@ -261,11 +265,14 @@ class IncrementalLP:
         >>> IncrementalLP([[1.0], [-1.0]], [2.0, 0.0]).solve([1.0], maximize=True).x.tolist()
         [2.0]
         """
-        if c is not None:
+        if c is None:
+            c = self._user_c
+        else:
             c = _as_vec(c, "c", self._n)
             if not np.isfinite(c).all():
                 raise ValueError("c contains inf")
-            self._set_cost(-c if maximize else c.copy())
+            self._user_c = c.copy()
+        self._set_cost(-c if maximize else c.copy())
         res = self._solve_min()
         if maximize and res.status is not LPStatus.FAILED:
             res = LPResult(res.status, res.x, -res.value, res.dual, res.message, res.tol,

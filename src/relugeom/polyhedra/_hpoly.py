@@ -505,10 +505,12 @@ class HPolytope:
         >>> Q.dim, round(Q.volume(), 9)
         (2, 3.0)
         """
-        H = self.affine_hull(tol=tol)
+        t = resolve(tol)
+        H = self.affine_hull(tol=t)
         A = self.A @ H.directions.T
         b = self.b - self.A @ H.origin
-        keep = np.linalg.norm(A, axis=1) > 0
+        # rows (numerically) orthogonal to the hull are constant on it: satisfied, drop them
+        keep = np.linalg.norm(A, axis=1) > 1e-10 * np.maximum(np.linalg.norm(self.A, axis=1), 1e-300)
         return HPolytope(A[keep], b[keep]), H
 
     # ------------------------------------------------------------ images, boxes
