@@ -1,4 +1,22 @@
-"""Polyhedra: H-polytopes, one LP wrapper over HiGHS, redundancy removal, vertices.
+"""Polyhedra: H- and V-polytopes, one LP wrapper over HiGHS, exact certificates.
+
+Contents
+--------
+HPolytope, Box
+    ``{x : A x <= b, A_eq x = b_eq}``: emptiness, Chebyshev centre, interior point,
+    support functions, boundedness, implicit equalities, dimension, affine hull,
+    irredundant facets, vertices (pycddlib), volume, affine images, projections,
+    bounding boxes, shapely in 2-D. ``Box`` adds split/sample.
+VPolytope
+    ``conv(points) + cone(rays)``: convex hull, H-representation (pycddlib), volume.
+solve_lp, LPResult, LPStatus, LPBackend
+    The one LP wrapper (highspy fast path, scipy fallback); OPTIMAL, INFEASIBLE,
+    UNBOUNDED and FAILED are kept apart, never raised.
+IncrementalLP
+    A warm-started HiGHS model to modify and re-solve (objectives, rows, bounds).
+exact_strictly_inside, farkas_certificate, bound_certificate
+    Exact rational checks of float data: strict inclusion, emptiness proofs, bounds on
+    ``max c·x`` (weak duality), verified in exact arithmetic.
 
 Examples
 --------
