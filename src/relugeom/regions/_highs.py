@@ -125,6 +125,13 @@ class TinyLP:
         hi = self._inf if not np.isfinite(upper) else float(upper)
         self._h.changeRowBounds(int(i), lo, hi)
 
+    def set_tcoef(self, tcoef: np.ndarray) -> None:
+        """Change the coefficients of the column ``t`` in every row."""
+        tcoef = np.asarray(tcoef, dtype=float)
+        for i in np.flatnonzero(tcoef != self.tcoef):
+            self._h.changeCoeff(int(i), self.d, float(tcoef[i]))
+        self.tcoef = tcoef.copy()
+
     def set_t_upper(self, upper: float) -> None:
         """Change the upper bound of the column ``t`` (0 fixes it)."""
         self._h.changeColBounds(self.d, 0.0, self._inf if not np.isfinite(upper) else float(upper))

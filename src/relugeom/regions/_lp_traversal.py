@@ -253,6 +253,7 @@ class _Traversal:
         k = len(b)
         if k == 0:
             return out
+        lp = None
         for i in range(k):
             lab = int(labels[i])
             if lab < 0:
@@ -263,15 +264,21 @@ class _Traversal:
             proj = A - np.outer(A @ n, n)
             tco = np.linalg.norm(proj, axis=1)
             tco[i] = 0.0
-            lp = TinyLP(A, b, tco, self.cap, t)
+            if lp is None:
+                lp = TinyLP(A, b, tco, self.cap, t)
+            else:
+                lp.set_tcoef(tco)
+                lp.set_t_upper(self.cap)
             lp.set_row(i, b[i], b[i])
             c = np.zeros(self.d + 1)
             c[-1] = -1.0
+            n0 = lp.n_solves
             st, z, val = lp.solve(c)
             if st is LPStatus.UNBOUNDED:  # e.g. a point facet in R^1: every row is parallel
                 lp.set_t_upper(RADIUS_CAP)
                 st, z, val = lp.solve(c)
-            self.n_lp += lp.n_solves
+            lp.set_row(i, -np.inf, b[i])
+            self.n_lp += lp.n_solves - n0
             if st is not LPStatus.OPTIMAL or z[-1] <= t.interior_atol:
                 self.n_thin_facets += 1
                 log.debug("facet %d of a region is thinner than interior_atol; skipped", lab)
