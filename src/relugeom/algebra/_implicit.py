@@ -54,7 +54,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from relugeom.algebra._modp import (crt_pair, kernel_from_rref, matmul_mod_p, random_prime,
+from relugeom.algebra._modp import (crt_pair, kernel_from_rref, kernel_mod_p, matmul_mod_p, random_prime,
                                     rank_mod_p, rational_reconstruction,
                                     rational_reconstruction_array, rref_mod_p)
 from relugeom.algebra._monomials import (encode, exponent_vectors, monomial_tuples,
@@ -426,28 +426,35 @@ class _Store:
         self.monomial_counts[d] = T.shape[0]
         if self.G.shape[1]:
             deg = self.Gext[T].sum(axis=1)
-            keys, inv = np.unique(deg, axis=0, return_inverse=True)
+            lo = deg.min(axis=0)
+            span = deg.max(axis=0) - lo + 1
+            if float(np.sum(np.log2(span.astype(np.float64)))) < 62:
+                code = np.zeros(T.shape[0], dtype=np.int64)
+                for c in range(deg.shape[1]):
+                    code = code * int(span[c]) + (deg[:, c] - lo[c])
+                _, first, inv = np.unique(code, return_index=True, return_inverse=True)
+                keys = deg[first]
+            else:
+                keys, inv = np.unique(deg, axis=0, return_inverse=True)
         else:
             keys, inv = np.zeros((1, 0), dtype=np.int64), np.zeros(T.shape[0], dtype=np.int64)
         inv = inv.reshape(-1)
         order = np.argsort(inv, kind="stable")
         bounds = np.searchsorted(inv[order], np.arange(keys.shape[0] + 1))
-        use_codes = d * math.log2(self.base) < 62
         blocks = {}
         for b in range(keys.shape[0]):
             mons = T[order[bounds[b]:bounds[b + 1]]]
             key = tuple(int(v) for v in keys[b])
-            if use_codes:
-                codes = encode(mons, self.base)
-                o = np.argsort(codes)
-                blocks[key] = _Block(d, key, mons, codes[o], o)
-            else:
-                blocks[key] = _Block(d, key, mons, None, None)
+            blocks[key] = _Block(d, key, mons, None, None)
         self.blocks[d] = blocks
         return blocks
 
     def locate(self, blk: _Block, T: np.ndarray) -> np.ndarray:
         """Columns of ``blk`` holding the (sorted) tuples ``T``; -1 where absent."""
+        if blk.codes is None and blk.mons.shape[1] * math.log2(self.base) < 62:
+            codes = encode(blk.mons, self.base)
+            o = np.argsort(codes)
+            blk.codes, blk.order = codes[o], o
         if blk.codes is not None:
             c = encode(T, self.base)
             pos = np.searchsorted(blk.codes, c)
@@ -535,10 +542,11 @@ class _Sampler:
         return np.asarray(self.param.evaluate_mod_p(theta, p), dtype=np.int64) % p
 
 
-def _lift_single(R: np.ndarray, pivots: np.ndarray, free: np.ndarray, N: int, p: int) -> np.ndarray | None:
-    """Integer kernel rows (primitive) from an RREF mod one prime, or None if reconstruction fails."""
+def _lift_single(K: np.ndarray, free: np.ndarray, N: int, p: int) -> np.ndarray | None:
+    """Integer kernel rows (primitive) from the canonical kernel mod one prime, or None."""
     nul = free.size
-    E = (-R[:, free]) % p  # (rank, nul): entry of kernel row k at pivot i
+    pivots = np.setdiff1d(np.arange(N), free)
+    E = K[:, pivots].T  # (rank, nul)
     num, den, ok = rational_reconstruction_array(E, p)
     if not ok.all():
         return None
@@ -575,23 +583,23 @@ def _primitive_rows(Z: np.ndarray) -> np.ndarray:
     return Z // g[:, None]
 
 
-def _lift_multi(rrefs: list[tuple[int, np.ndarray, np.ndarray]], free: np.ndarray, N: int) -> np.ndarray | None:
-    """CRT over several primes (same pivots) + rational reconstruction (Python ints)."""
+def _lift_multi(kernels: list[tuple[int, np.ndarray]], free: np.ndarray, N: int) -> np.ndarray | None:
+    """CRT over several primes (same free columns) + rational reconstruction (Python ints)."""
+    pivots = np.setdiff1d(np.arange(N), free)
     p_all = 1
     acc = None
-    for p, R, piv in rrefs:
-        E = ((-R[:, free]) % p).astype(object)
+    for p, K in kernels:
+        E = K[:, pivots].T.astype(object)
         if acc is None:
             acc, p_all = E, p
         else:
             acc = np.vectorize(lambda a, b: crt_pair(int(a), p_all, int(b), p), otypes=[object])(acc, E)
             p_all *= p
-    piv = rrefs[0][2]
     nul = free.size
     Z = np.zeros((nul, N), dtype=object)
     for k in range(nul):
         fr = []
-        for i in range(piv.size):
+        for i in range(pivots.size):
             q = rational_reconstruction(int(acc[i, k]), p_all)
             if q is None:
                 return None
@@ -602,7 +610,7 @@ def _lift_multi(rrefs: list[tuple[int, np.ndarray, np.ndarray]], free: np.ndarra
         Z[k, free[k]] = L
         for i, q in enumerate(fr):
             if q:
-                Z[k, piv[i]] = int(q * L)
+                Z[k, pivots[i]] = int(q * L)
     return _primitive_rows(Z)
 
 
@@ -625,10 +633,10 @@ class _Engine:
             self.primes.append(random_prime(self.rng, set(self.primes)))
         return self.primes[i]
 
-    def rref_block(self, blk: _Block, p: int) -> tuple[np.ndarray, np.ndarray]:
+    def kernel_block(self, blk: _Block, p: int) -> tuple[np.ndarray, np.ndarray]:
         Y = self.sampler.points(p, blk.N + ROW_MARGIN)
         V = monomial_values_mod(Y, blk.mons, p)
-        return rref_mod_p(V, p)
+        return kernel_mod_p(V, p)
 
     def check_rows(self, blk: _Block, Z: np.ndarray, q: int, k: int = 3) -> bool:
         if Z.shape[0] == 0:
@@ -640,30 +648,29 @@ class _Engine:
 
     def solve_block(self, blk: _Block) -> None:
         p0 = self.prime(0)
-        R, piv = self.rref_block(blk, p0)
-        K, free = kernel_from_rref(R, piv, blk.N, p0)
+        K, free = self.kernel_block(blk, p0)
         blk.kmod = K
         blk.nul = K.shape[0]
         if blk.nul == 0:
             blk.Z = np.zeros((0, blk.N), dtype=np.int64)
             return
-        Z = _lift_single(R, piv, free, blk.N, p0)
+        Z = _lift_single(K, free, blk.N, p0)
         q = self.prime(1)
         if Z is not None and self.check_rows(blk, Z, q):
             blk.Z = Z
             return
         # more primes
-        rrefs = [(p0, R, piv)]
+        kernels = [(p0, K)]
         i = 1
-        while len(rrefs) < MAX_PRIMES:
+        while len(kernels) < MAX_PRIMES:
             p = self.prime(i)
-            Ri, pivi = self.rref_block(blk, p)
+            Ki, freei = self.kernel_block(blk, p)
             i += 1
-            if pivi.size != piv.size or not np.array_equal(pivi, piv):
-                log.debug("prime %d gives another pivot structure in block %s; skipped", p, blk.key)
+            if not np.array_equal(freei, free):
+                log.debug("prime %d gives another kernel structure in block %s; skipped", p, blk.key)
                 continue
-            rrefs.append((p, Ri, pivi))
-            Z = _lift_multi(rrefs, free, blk.N)
+            kernels.append((p, Ki))
+            Z = _lift_multi(kernels, free, blk.N)
             if Z is not None and self.check_rows(blk, Z, self.prime(i)):
                 blk.Z = Z
                 return
@@ -845,9 +852,12 @@ def implicitize(param: Parametrization, max_degree: int, *, time_limit: float | 
     for d in range(1, max_degree + 1):
         blocks = store.make_blocks(d)
         canon_list = []
-        for key, blk in blocks.items():
+        many = None
+        if symmetry is not None and hasattr(symmetry, "canonical_many"):
+            many = symmetry.canonical_many(list(blocks))
+        for bi, (key, blk) in enumerate(blocks.items()):
             if symmetry is not None:
-                c, perm = symmetry.canonical(key)
+                c, perm = many[bi] if many is not None else symmetry.canonical(key)
                 c = tuple(int(v) for v in c)
                 if c != key:
                     if c not in blocks:
@@ -1012,7 +1022,10 @@ def _certify_basis(param, store: _Store, d: int, eng: _Engine, rng) -> Certifica
         r = matmul_mod_p(V, _rows_mod(blk.Z, q).T, q)
         ok = ok and not r.any()
         n += blk.nul
-        l1 = max((sum(abs(int(v)) for v in row) for row in blk.Z), default=1)
+        if blk.Z.dtype == object:
+            l1 = max((sum(abs(int(v)) for v in row) for row in blk.Z), default=1)
+        else:
+            l1 = int(np.abs(blk.Z).sum(axis=1).max(initial=1))
         max_l1 = max(max_l1, l1)
     # height bound of g∘φ (coefficients after clearing φ's denominators)
     coeffs = param._table.coeffs

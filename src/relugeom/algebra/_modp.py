@@ -68,6 +68,54 @@ def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     return Rn, pivots.astype(np.int64)
 
 
+def kernel_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """The canonical kernel basis of ``A`` over ``Z/p`` (as rows) and its free columns.
+
+    Row ``k`` has a 1 at free column ``free[k]``, zeros at the other free columns, and its
+    other entries at pivot columns (``-R[i, free[k]]`` for the reduced row echelon form
+    ``R``); the same basis as :func:`kernel_from_rref`, but only the kernel is converted
+    back from flint.
+
+    Examples
+    --------
+    >>> K, free = kernel_mod_p(np.array([[1, 2, 3], [2, 4, 6]]), 7)
+    >>> K.tolist(), free.tolist()
+    ([[5, 1, 0], [4, 0, 1]], [1, 2])
+    """
+    import flint
+
+    nr, nc = A.shape
+    if nc == 0:
+        return np.zeros((0, 0), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if nr == 0:
+        return np.eye(nc, dtype=np.int64), np.arange(nc)
+    F = flint.fmpz_mat(nr, nc, np.ascontiguousarray(A, dtype=np.int64).ravel().tolist())
+    M = flint.nmod_mat(F, p)
+    X, nul = M.nullspace()
+    if nul == 0:
+        return np.zeros((0, nc), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if nul < nc:
+        sel = flint.nmod_mat(nc, nul, [1 if i == j else 0 for i in range(nc) for j in range(nul)], p) \
+            if nc * nul < 4_000_000 else None
+        if sel is not None:
+            X = X * sel
+            ent = X.entries()
+        else:
+            ent = [e for i, e in enumerate(X.entries()) if i % nc < nul]
+    else:
+        ent = X.entries()
+    K = np.array([int(x) for x in ent], dtype=np.int64).reshape(nc, nul).T.copy()
+    # free column of each vector = its last non-zero entry (RREF structure)
+    free = nc - 1 - np.argmax(K[:, ::-1] != 0, axis=1)
+    order = np.argsort(free)
+    K, free = K[order], free[order]
+    if not np.array_equal(K[:, free], np.eye(free.size, dtype=np.int64)):
+        # normalise to the canonical basis (flint may scale or combine differently)
+        R, piv = rref_mod_p(A, p)
+        return kernel_from_rref(R, piv, nc, p)
+    return K, free.astype(np.int64)
+
+
 def kernel_from_rref(R: np.ndarray, pivots: np.ndarray, ncols: int, p: int) -> tuple[np.ndarray, np.ndarray]:
     """The canonical kernel basis of a matrix with RREF ``R``: one row per free column.
 
@@ -105,25 +153,34 @@ def rank_mod_p(A: np.ndarray, p: int) -> int:
 
 
 def matmul_mod_p(A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
-    """``A @ B mod p`` for residue matrices, exact (splits B into 16-bit halves).
+    """``A @ B mod p`` for residue matrices (``p < 2**31``), exact, via float64 BLAS.
+
+    Both factors are split into 16-bit limbs so that every partial product sum stays below
+    ``2**53`` (inner dimension up to ``2**20`` per chunk).
 
     Examples
     --------
     >>> matmul_mod_p(np.array([[2**30, 1]]), np.array([[2**30], [1]]), 2**31 - 1).tolist()
     [[536870913]]
     """
-    A = np.asarray(A, dtype=np.int64)
-    B = np.asarray(B, dtype=np.int64)
-    if A.shape[1] == 0:
-        return np.zeros((A.shape[0], B.shape[1]), dtype=np.int64)
-    # A < 2^31, B_lo < 2^16: each product < 2^47; sums of up to 2^16 terms are safe.
-    out = np.zeros((A.shape[0], B.shape[1]), dtype=np.int64)
-    step = 1 << 15
-    lo = B & 0xFFFF
-    hi = B >> 16
-    for s in range(0, A.shape[1], step):
+    A = np.asarray(A, dtype=np.int64) % p
+    B = np.asarray(B, dtype=np.int64) % p
+    n, k = A.shape
+    out = np.zeros((n, B.shape[1]), dtype=np.int64)
+    if k == 0:
+        return out
+    step = 1 << 20
+    s16 = 65536 % p
+    s32 = (1 << 32) % p
+    for s in range(0, k, step):
         a = A[:, s:s + step]
-        out = (out + (a @ lo[s:s + step]) % p + ((a @ hi[s:s + step]) % p) * 65536) % p
+        b = B[s:s + step]
+        a1, a0 = (a >> 16).astype(np.float64), (a & 0xFFFF).astype(np.float64)
+        b1, b0 = (b >> 16).astype(np.float64), (b & 0xFFFF).astype(np.float64)
+        hh = (a1 @ b1).astype(np.int64) % p
+        mid = ((a1 @ b0).astype(np.int64) % p + (a0 @ b1).astype(np.int64) % p) % p
+        ll = (a0 @ b0).astype(np.int64) % p
+        out = (out + hh * s32 % p + mid * s16 % p + ll) % p
     return out
 
 

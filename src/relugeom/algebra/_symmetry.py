@@ -7,7 +7,8 @@ computes one representative block per orbit and obtains the others by renaming v
 
 The protocol
 ------------
-A *block symmetry* is any object with a method
+A *block symmetry* is any object with a method (and optionally a vectorized
+``canonical_many(list_of_multidegrees) -> list of (c, perm)``, used when present)
 
 ``canonical(multidegree: tuple[int, ...]) -> tuple[tuple[int, ...], numpy.ndarray]``
 
@@ -139,6 +140,34 @@ class PermutationSymmetry:
         2
         """
         return len(self.group)
+
+    def canonical_many(self, multidegrees: Sequence[tuple[int, ...]]) -> list[tuple[tuple[int, ...], np.ndarray]]:
+        """:meth:`canonical` for many multidegrees at once (vectorized).
+
+        Examples
+        --------
+        >>> PermutationSymmetry([[1, 0]], np.eye(2, dtype=int)).canonical_many([(1, 3), (3, 1)])[0][0]
+        (3, 1)
+        """
+        B = np.asarray(multidegrees, dtype=np.int64).reshape(len(multidegrees), -1)
+        if B.shape[0] == 0:
+            return []
+        imgs = np.einsum("gij,bj->bgi", self._T, B)  # (nb, |G|, r)
+        lo = imgs.min(axis=(0, 1))
+        span = imgs.max(axis=(0, 1)) - lo + 1
+        if float(np.sum(np.log2(span.astype(np.float64)))) >= 62:
+            return [self.canonical(tuple(b)) for b in B]
+        score = np.zeros(imgs.shape[:2], dtype=np.int64)
+        for c in range(imgs.shape[2]):
+            score = score * int(span[c]) + (imgs[:, :, c] - lo[c])
+        best = np.argmax(score, axis=1)
+        out = []
+        for bi, gi in enumerate(best):
+            g = self.group[int(gi)]
+            inv = np.empty_like(g)
+            inv[g] = np.arange(g.size)
+            out.append((tuple(int(v) for v in imgs[bi, gi]), inv))
+        return out
 
     def canonical(self, multidegree: tuple[int, ...]) -> tuple[tuple[int, ...], np.ndarray]:
         """The lexicographically largest multidegree in the orbit, and a permutation to here.
