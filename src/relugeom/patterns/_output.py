@@ -318,8 +318,8 @@ def _eval_poly(f, values: Sequence, exact: bool):
         a = abs(float(c))
         for var, e in enumerate(exps):
             if e:
-                t *= float(values[var]) ** e
-                a *= abs(float(values[var])) ** e
+                t *= float(values[var]) ** int(e)
+                a *= abs(float(values[var])) ** int(e)
         val += t
         scale += a
     return val, scale
