@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 
 _ONE = np.uint64(1)
 _CHUNK = 1 << 20  # rows per chunk in memory-heavy vectorized passes
+_IDX = np.int32  # vertex indices (int64 above 2**31 - 1 vertices is not supported)
 _MAX_EXACT = 20000  # near ties decided exactly before giving up (degenerate)
 _HASH_SEED = 0x5EED
 
@@ -137,7 +138,7 @@ class _Grow:
     def extend(self, block: np.ndarray) -> None:
         need = self.n + len(block)
         if need > len(self.a):
-            cap = max(need, int(len(self.a) * 1.4) + 64)
+            cap = max(need, int(len(self.a) * 1.6) + 64)
             new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
             new[: self.n] = self.a[: self.n]
             self.a = new
@@ -229,9 +230,7 @@ def _pair_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _forward(net, X: np.ndarray, n_layers: int) -> np.ndarray:
-    """Post-activations of hidden layer ``n_layers - 1`` (X itself for 0), chunked."""
-    if n_layers == 0:
-        return X
+    """Post-activations of hidden layer ``n_layers - 1`` at points ``X``, chunked."""
     out = np.empty((len(X), net.widths[n_layers]), dtype=float)
     for s in range(0, len(X), _CHUNK):
         h = X[s: s + _CHUNK]
@@ -239,6 +238,23 @@ def _forward(net, X: np.ndarray, n_layers: int) -> np.ndarray:
             h = np.maximum(h @ W.T + b, 0.0)
         out[s: s + len(h)] = h
     return out
+
+
+def _neuron_values(net, X: np.ndarray, l: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pre-activation of neuron ``j`` of layer ``l`` at points ``X`` and its size scale.
+
+    The scale is ``|w| @ |h| + |b|`` (the size of the terms summed), chunked over rows.
+    """
+    w, beta = net.weights[l][j], float(net.biases[l][j])
+    val = np.empty(len(X))
+    scale = np.empty(len(X))
+    for s in range(0, len(X), _CHUNK):
+        h = X[s: s + _CHUNK]
+        for W, b in zip(net.weights[:l], net.biases[:l]):
+            h = np.maximum(h @ W.T + b, 0.0)
+        val[s: s + len(h)] = h @ w + beta
+        scale[s: s + len(h)] = np.abs(h) @ np.abs(w) + abs(beta)
+    return val, scale
 
 
 def _domain_skeleton(domain: HPolytope, tol: Tolerance):
@@ -388,7 +404,8 @@ class _Run:
                     else facets),
             n_regions=int(n_regions), complete=bool(complete), degenerate=bool(degenerate),
             stats=self.stats, vertices=self.X.v.copy() if keep else None,
-            edges=self.E.v.copy() if keep else None, tol=self.tol, rng=self.rng)
+            edges=np.stack([self.EA.v, self.EB.v], axis=1) if keep else None, tol=self.tol,
+            rng=self.rng)
 
     def _degenerate(self, reason: str) -> SkeletonResult:
         log.info("skeleton method: degeneracy (%s); use the LP method", reason)
@@ -410,20 +427,26 @@ class _Run:
             w, bv = _bit(i)
             Z[zero0[:, i], w] |= bv
             P[~zero0[:, i], w] |= bv
-        self.X, self.Z, self.P, self.E = _Grow(V0), _Grow(Z), _Grow(P), _Grow(E0)
+        self.X, self.Z, self.P = _Grow(V0), _Grow(Z), _Grow(P)
+        self.EA, self.EB = _Grow(E0[:, 0].astype(_IDX)), _Grow(E0[:, 1].astype(_IDX))
         self.count = 1
         net = self.net
         bar = tqdm(total=self.N, disable=not self.progress, desc="neurons", unit="neuron")
         try:
             for l, width in enumerate(net.hidden_widths):
-                self.H = None if l == 0 else _Grow(_forward(net, self.X.v, l))
+                # cache the previous layer's outputs at the vertices when recomputing them
+                # per neuron would cost much more than interpolating them for new vertices
+                flops = sum(net.widths[i] * net.widths[i + 1] for i in range(l))
+                self.H = None
+                if l and flops > 16 * net.widths[l]:
+                    self.H = _Grow(_forward(net, self.X.v, l))
                 for j in range(width):
                     k = int(net.layer_offsets[l]) + j
                     msg = self._add_neuron(l, j, k)
                     if msg is not None:
                         return self._degenerate(msg)
                     bar.update(1)
-                    bar.set_postfix(V=self.X.n, E=self.E.n, regions=self.count)
+                    bar.set_postfix(V=self.X.n, E=self.EA.n, regions=self.count)
                     elapsed = time.perf_counter() - self.t0
                     if self.time_limit is not None and elapsed > self.time_limit \
                             and k + 1 < self.N:
@@ -434,10 +457,9 @@ class _Run:
                         self.stats.update(stopped="max_regions",
                                           regions_lower_bound=self.count)
                         return self._result(n_regions=0)
-                self.H = None
         finally:
             bar.close()
-        self.stats.update(n_vertices=self.X.n, n_edges=self.E.n,
+        self.stats.update(n_vertices=self.X.n, n_edges=self.EA.n,
                           seconds_skeleton=time.perf_counter() - self.t0,
                           regions_incremental=self.count)
         return self._regions()
@@ -446,11 +468,16 @@ class _Run:
     def _add_neuron(self, l: int, j: int, k: int) -> str | None:
         net, tol, d, m = self.net, self.tol, self.d, self.m
         w, beta = net.weights[l][j], float(net.biases[l][j])
-        Hv = self.X.v if self.H is None else self.H.v
-        val = Hv @ w + beta
-        scale = np.abs(Hv) @ np.abs(w) + abs(beta)
+        if self.H is None:
+            val, scale = _neuron_values(net, self.X.v, l, j)
+        else:
+            Hv = self.H.v
+            val = Hv @ w + beta
+            scale = np.abs(Hv) @ np.abs(w) + abs(beta)
         sgn = np.sign(val).astype(np.int8)
         near = np.flatnonzero(np.abs(val) <= tol.zero_atol * np.maximum(scale, 1e-300))
+        log.debug("neuron %d: %d vertices, %d edges, %d near ties", k, len(val), self.EA.n,
+                  len(near))
         if len(near):
             if len(near) > _MAX_EXACT:
                 return f"{len(near)} near ties at neuron {k}"
@@ -462,8 +489,7 @@ class _Run:
         pos = sgn > 0
         Pv = self.P.v
         Pv[pos, hw] |= hb
-        E = self.E.v
-        ea, eb = E[:, 0], E[:, 1]
+        ea, eb = self.EA.v, self.EB.v
         ci = np.flatnonzero(pos[ea] != pos[eb])
         C = len(ci)
         self.stats["pieces"].append(0)
@@ -474,9 +500,8 @@ class _Run:
         t = np.clip(va / (va - vb), 0.0, 1.0)
         Xv = self.X.v
         Xn = Xv[ca] + t[:, None] * (Xv[cb] - Xv[ca])
-        Hn = None
         if self.H is not None:
-            Hn = Hv[ca] + t[:, None] * (Hv[cb] - Hv[ca])
+            self.H.extend(Hv[ca] + t[:, None] * (Hv[cb] - Hv[ca]))
         Zv = self.Z.v
         Ze = Zv[ca] & Zv[cb]
         Pe = (Pv[ca] | Pv[cb]) & ~Ze
@@ -484,9 +509,9 @@ class _Run:
         Zn = Ze.copy()
         Zn[:, hw] |= hb
         V0 = self.X.n
-        u = np.arange(V0, V0 + C, dtype=E.dtype)
-        E[ci, 1] = u
-        new_edges = [np.stack([u, cb], axis=1)]
+        u = np.arange(V0, V0 + C, dtype=_IDX)
+        eb[ci] = u
+        new_edges = [(u, cb)]
         pieces = C
         if d >= 2:
             res = self._join_2faces(Ze, Pe, u, Xn)
@@ -495,12 +520,11 @@ class _Run:
             pairs, pieces = res
             new_edges.append(pairs)
         self.X.extend(Xn)
-        if Hn is not None:
-            self.H.extend(Hn)
         self.Z.extend(Zn)
         self.P.extend(Pe)
-        for blk in new_edges:
-            self.E.extend(blk)
+        for na, nb in new_edges:
+            self.EA.extend(na)
+            self.EB.extend(nb)
         self.count += int(pieces)
         self.stats["pieces"][-1] = int(pieces)
         return None
@@ -546,36 +570,68 @@ class _Run:
         if idx is None:
             return "non-simple edge"
         s1_, s2_ = _salts(W)
-        mz, mp = _mix(Ze, s1_[None, :]), _mix(Pe, s2_[None, :])
-        base = mz.sum(axis=1, dtype=np.uint64) + mp.sum(axis=1, dtype=np.uint64)
         iw, ib = _bit(idx)
-        rows = np.arange(C)[:, None]
-        zw, pw = Ze[rows, iw], Pe[rows, iw]
-        # key of (u, p, s): Z without the bit; P with the bit when s == 1 (P lacks it)
-        hz = base[:, None] - mz[rows, iw] + _mix(zw & ~ib, s1_[iw])
-        h1 = hz - mp[rows, iw] + _mix(pw | ib, s2_[iw])
-        hsh = np.stack([hz, h1], axis=2)  # (C, d-1, 2)
-        del mz, mp
-        valid = np.ones((C, d - 1, 2), dtype=bool)
-        valid[:, :, 0] = idx >= m  # domain rows: only the inside
-        flat = np.flatnonzero(valid.ravel())
-        hv = hsh.ravel()[flat]
-        order = np.argsort(hv, kind="stable")
-        hs = hv[order]
-        n = len(hs)
-        e1, e2 = flat[order[0::2]], flat[order[1::2]]
-        ok = n % 2 == 0 and np.array_equal(hs[0::2], hs[1::2]) and \
-            (n <= 2 or not np.any(hs[1:-1:2] == hs[2::2]))
+        if W == 1:
+            ze, pe = Ze[:, 0], Pe[:, 0]
+            mp = _mix(pe, s1_[0])[:, None]
+            hz = _mix(ze[:, None] & ~ib, s2_[0])
+            h1 = hz + _mix(pe[:, None] | ib, s1_[0])
+            hz += mp
+            del mp
+        else:
+            mz, mp = _mix(Ze, s2_[None, :]), _mix(Pe, s1_[None, :])
+            base = mz.sum(axis=1, dtype=np.uint64) + mp.sum(axis=1, dtype=np.uint64)
+            rows = np.arange(C)[:, None]
+            zw, pw = Ze[rows, iw], Pe[rows, iw]
+            # key of (u, p, s): Z without the bit; P with the bit when s == 1 (P lacks it)
+            hz = base[:, None] - mz[rows, iw] + _mix(zw & ~ib, s2_[iw])
+            h1 = hz - mp[rows, iw] + _mix(pw | ib, s1_[iw])
+            del mz, mp, zw, pw
+        hsh = np.stack([hz, h1], axis=2).ravel()  # entries (u, p, s), C * (d-1) * 2
+        del hz, h1
+        dom = idx < m  # domain rows: only the inside (s == 1) is a 2-face
+        if np.any(dom):
+            valid = np.ones((C, d - 1, 2), dtype=bool)
+            valid[:, :, 0] = ~dom
+            flat = np.flatnonzero(valid.ravel())
+            hv = hsh[flat]
+        else:
+            flat, hv = None, hsh
+        n = len(hv)
+        # sort (hash | entry) packed in one uint64: np.sort is far faster than argsort
+        kb = max(1, int(n - 1).bit_length())
+        low = np.uint64((1 << kb) - 1)
+        packed = (hv & ~low) | np.arange(n, dtype=np.uint64)
+        packed.sort()
+        th = packed >> np.uint64(kb)
+        ent = (packed & low).astype(np.int64)
+        del packed
+        ok = n % 2 == 0 and np.array_equal(th[0::2], th[1::2]) and \
+            (n <= 2 or not np.any(th[1:-1:2] == th[2::2]))
         if ok:
-            K1, Q1 = self._face_keys(Ze, Pe, idx, e1)
-            K2, Q2 = self._face_keys(Ze, Pe, idx, e2)
-            ok = np.array_equal(K1, K2) and np.array_equal(Q1, Q2)
-        if not ok:  # a hash collision or a true degeneracy: group by the exact keys
-            K, Q = self._face_keys(Ze, Pe, idx, flat)
+            e1, e2 = ent[0::2], ent[1::2]
+            ok = np.array_equal(hv[e1], hv[e2])  # full 64-bit hashes agree too
+        if not ok:  # truncated-hash collisions (or a degeneracy): settle those exactly
+            starts = np.flatnonzero(np.r_[True, th[1:] != th[:-1]])
+            sizes = np.diff(np.r_[starts, n])
+            gs = starts[sizes == 2]
+            e1, e2 = ent[gs], ent[gs + 1]
+            fine = hv[e1] == hv[e2]
+            mark = np.ones(n, dtype=bool)
+            mark[e1[fine]] = False
+            mark[e2[fine]] = False
+            e1, e2 = e1[fine], e2[fine]
+            rest = np.flatnonzero(mark)
+            K, Q = self._face_keys(Ze, Pe, idx, rest if flat is None else flat[rest])
             grp = _pair_groups(np.hstack([K, Q]))
             if grp is None:
                 return "a cut 2-face without exactly two new vertices"
-            e1, e2 = flat[grp[0]], flat[grp[1]]
+            e1 = np.concatenate([e1, rest[grp[0]]])
+            e2 = np.concatenate([e2, rest[grp[1]]])
+            self.stats["hash_collisions"] = self.stats.get("hash_collisions", 0) + len(rest)
+        if flat is not None:
+            e1, e2 = flat[e1], flat[e2]
+        del th, ent, hv, hsh
         u1 = e1 // (2 * (d - 1))
         u2 = e2 // (2 * (d - 1))
         partner = np.full(C * (d - 1) * 2, -1, dtype=np.int64)
@@ -594,13 +650,13 @@ class _Run:
             return "no generic direction found (ties)"
         up = has & (pc > cx[:, None, None])
         pieces = int(np.prod(up.sum(axis=2), axis=1).sum())
-        pairs = np.stack([u[u1], u[u2]], axis=1)
+        pairs = (u[u1], u[u2])
         return pairs, pieces
 
     # --------------------------------------------------- regions from skeleton
     def _regions(self) -> SkeletonResult:
         d, m, N = self.d, self.m, self.N
-        X, Z, P, E = self.X.v, self.Z.v, self.P.v, self.E.v
+        X, Z, P, EA, EB = self.X.v, self.Z.v, self.P.v, self.EA.v, self.EB.v
         nV = len(X)
         zidx = _mask_indices(Z, d)
         if zidx is None:
@@ -609,9 +665,9 @@ class _Run:
         NB = np.full((nV, d, 2), -1, dtype=np.int64 if nV >= 2 ** 31 - 1 else np.int32)
         filled = 0
         ar = np.arange(d)
-        for s in range(0, len(E), _CHUNK):
-            blk = E[s: s + _CHUNK]
-            for a, b in ((blk[:, 0], blk[:, 1]), (blk[:, 1], blk[:, 0])):
+        for s in range(0, len(EA), _CHUNK):
+            ba, bb = EA[s: s + _CHUNK], EB[s: s + _CHUNK]
+            for a, b in ((ba, bb), (bb, ba)):
                 onb = _test_bits(Z, zidx[a], b)  # (n, d): a's hyperplanes b is also on
                 if not np.all(onb.sum(axis=1) == d - 1):
                     return self._degenerate("edge not on d-1 hyperplanes")
