@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -50,6 +51,26 @@ def _ring_strings(variables, polys):
     return [str(v) for v in variables], [str(g) for g in polys]
 
 
+_INDEXED = re.compile(r"\b([A-Za-z][A-Za-z0-9]*?)((?:_\d+)+)\b")
+
+
+def m2_name(text: str) -> str:
+    """Macaulay2 spelling of variables: ``m_1_2_3`` -> ``m_(1,2,3)`` (``_`` is subscript in M2).
+
+    Examples
+    --------
+    >>> m2_name("m_1_2_3*y_1_1_2 + x")
+    'm_(1,2,3)*y_(1,1,2) + x'
+    >>> m2_name("w1_2_1")
+    'w1_(2,1)'
+    """
+    def rep(mo: re.Match) -> str:
+        idx = mo.group(2)[1:].split("_")
+        return f"{mo.group(1)}_{idx[0]}" if len(idx) == 1 else f"{mo.group(1)}_({','.join(idx)})"
+
+    return _INDEXED.sub(rep, text)
+
+
 def format_m2(variables, polys) -> str:
     """Macaulay2 input: ring and ideal.
 
@@ -58,8 +79,12 @@ def format_m2(variables, polys) -> str:
     >>> print(format_m2(["x", "y"], ["x^2 - y"]))
     R = QQ[x, y];
     I = ideal(x^2 - y);
+    >>> print(format_m2(["m_1_1_1", "m_1_1_2"], ["m_1_1_1^2"]))
+    R = QQ[m_(1,1,1), m_(1,1,2)];
+    I = ideal(m_(1,1,1)^2);
     """
     vs, gs = _ring_strings(variables, polys)
+    vs, gs = [m2_name(v) for v in vs], [m2_name(g) for g in gs]
     body = ", ".join(gs) if gs else "0_R"
     return f"R = QQ[{', '.join(vs)}];\nI = ideal({body});"
 
