@@ -9,10 +9,11 @@ from relugeom.algebra._param import Parametrization, PolynomialParametrization
 __all__ = ["Parametrization", "PolynomialParametrization"]
 
 from relugeom.algebra._implicit import (Certificate, CertifyMode, Implicitization, Invariant,
-                                        implicitize)
+                                        certify_invariant, implicitize)
 from relugeom.algebra._symmetry import BlockSymmetry, PermutationSymmetry
 
 __all__ += ["Certificate", "CertifyMode", "Implicitization", "Invariant", "implicitize",
+            "certify_invariant",
             "BlockSymmetry", "PermutationSymmetry"]
 
 from relugeom.algebra._export import m2_name, to_json, to_latex, to_macaulay2, to_singular, to_sympy

@@ -63,7 +63,8 @@ from relugeom.algebra._param import Parametrization
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CertifyMode", "Certificate", "Invariant", "Implicitization", "implicitize"]
+__all__ = ["CertifyMode", "Certificate", "Invariant", "Implicitization", "implicitize",
+           "certify_invariant"]
 
 #: rows added beyond the number of monomials in each evaluation matrix
 ROW_MARGIN = 8
@@ -1041,3 +1042,74 @@ def _certify_basis(param, store: _Store, d: int, eng: _Engine, rng) -> Certifica
     return Certificate("modular-evaluation", bool(ok), min(1.0, bound), k,
                        f"{n} basis polynomials of degree {d} vanish at {k} random image points mod a random "
                        f"prime {q}; P(pass | not in ideal) <= {bound:.2e}{note}")
+
+
+def certify_invariant(poly: Any, param: Parametrization, *, method: str | CertifyMode = CertifyMode.AUTO,
+                      rng: Any = None) -> Certificate:
+    """Certify that a polynomial in the output variables vanishes on the parametrization.
+
+    Parameters
+    ----------
+    poly : str, sympy expression or fmpq_mpoly
+        In the variables ``param.output_names``.
+    param : Parametrization
+    method : {"auto", "substitution", "evaluation"}
+        ``substitution``: exact expansion of ``g∘φ`` (a proof); ``evaluation``: exact
+        rational evaluation at random integer points (Schwartz–Zippel bound); ``auto``
+        substitutes when the estimated expansion is small.
+    rng : int or Generator, optional
+
+    Returns
+    -------
+    Certificate
+        ``passed`` is False when the polynomial does not vanish (a non-zero value at an
+        image point, or a non-zero expansion, is a proof of that).
+
+    Examples
+    --------
+    >>> from relugeom.algebra import PolynomialParametrization
+    >>> phi = PolynomialParametrization(["a^2", "a*b", "b^2"])
+    >>> certify_invariant("y1*y3 - y2^2", phi).passed
+    True
+    >>> certify_invariant("y1*y3 - 2*y2^2", phi, method="evaluation", rng=0).passed
+    False
+    """
+    method = CertifyMode(method)
+    if method == CertifyMode.NONE:
+        raise ValueError("method must be auto, substitution or evaluation")
+    from relugeom.algebra._membership import as_output_poly
+
+    gen, _ = _resolve_seed(rng)
+    f = as_output_poly(poly, param.output_names)
+    if f.is_zero():
+        return Certificate("substitution", True, 0.0, 0, "the zero polynomial")
+    d = f.to_dict()
+    E = np.array([[int(v) for v in k] for k in d], dtype=np.int64)
+    deg = int(E.sum(axis=1).max())
+    nterms = np.array([len(x) for x in param.output_exponents()], dtype=np.float64)
+    use_sub = method == CertifyMode.SUBSTITUTION or (
+        method == CertifyMode.AUTO and _substitution_cost(E, nterms) <= SUBSTITUTION_BUDGET)
+    if use_sub:
+        phis = param.polynomials()
+        ok = f.compose(*phis, ctx=phis[0].context()).is_zero()
+        return Certificate("substitution", bool(ok), 0.0, 0,
+                           "g∘φ expands to 0" if ok else "g∘φ does not vanish")
+    pts = _exact_points(param, gen, CERT_POINTS)
+    ok = True
+    for y in pts:
+        s = Fraction(0)
+        for k, c in d.items():
+            t = Fraction(int(c.p), int(c.q))
+            for j, e in enumerate(k):
+                if e:
+                    t *= y[j] ** int(e)
+            s += t
+        if s != 0:
+            ok = False
+            break
+    delta = max(deg * _phi_degree(param), 1)
+    bound = (delta / SAMPLE_RANGE) ** CERT_POINTS
+    return Certificate("evaluation", ok, bound, CERT_POINTS,
+                       f"exact evaluation at {CERT_POINTS} random integer parameter points in [1, {SAMPLE_RANGE}]; "
+                       f"Schwartz-Zippel: P(pass | g∘φ≠0) <= ({delta}/{SAMPLE_RANGE})^{CERT_POINTS}"
+                       if ok else "a non-zero value at an image point: the polynomial does not vanish")
