@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -31,8 +33,8 @@ def test_pattern_variety_json_and_text(tmp_path, capsys):
     assert "2 minimal generators" in text
 
 
-@pytest.mark.parametrize("fmt, head", [("m2", "R = QQ["), ("singular", "ring R = 0, (")])
-def test_output_variety_formats(tmp_path, capsys, fmt, head):
+@pytest.mark.parametrize("fmt, head, var", [("m2", "R = QQ[", "y_(1,1,1)"), ("singular", "ring R = 0, (", "y_1_1_1")])
+def test_output_variety_formats(tmp_path, capsys, fmt, head, var):
     X = np.array([[1.0, 0.0], [2.0, -1.0], [1.0, 1.0], [2.0, 1.0]])
     np.save(tmp_path / "X.npy", X)
     out = tmp_path / "o.json"
@@ -40,7 +42,16 @@ def test_output_variety_formats(tmp_path, capsys, fmt, head):
                  "--data", str(tmp_path / "X.npy"), "--point-blocks", "0,0,1,1", "--format", fmt,
                  "--json", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith(head) and "y_1_1_1" in printed
+    assert printed.startswith(head) and var in printed
+    # the printed text is valid input for the program, when it is installed
+    exe = {"m2": "M2", "singular": "Singular"}[fmt]
+    if shutil.which(exe):
+        script = tmp_path / "in.txt"
+        tail = "print numgens I;\nexit 0;\n" if fmt == "m2" else "print(size(I));\nquit;\n"
+        script.write_text(printed + tail)
+        cmd = [exe, "--script", str(script)] if fmt == "m2" else [exe, "-q", str(script)]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert run.stdout.strip().splitlines()[-1].strip() == "2", run.stdout + run.stderr
     doc = json.loads(out.read_text())
     assert doc["variables"][0] == "y_1_1_1" and doc["generator_degrees"] == [2, 2]
 
