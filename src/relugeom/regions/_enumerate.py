@@ -268,7 +268,7 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
     if executor is not None or n_jobs is not None:
         if not bounded:
             raise ValueError("splitting into jobs needs a bounded domain")
-        raw = _split_enumerate(work_net, DA, Db, t, executor=executor, n_jobs=n_jobs,
+        raw = _split_enumerate(work_net, DA, Db, t, executor=executor, n_jobs=n_jobs, method=method,
                                max_regions=max_regions, time_limit=time_limit, progress=progress)
     else:
         raw = _single(work_net, DA, Db, bounded, x0, method, t, max_regions, time_limit, progress)
@@ -359,19 +359,34 @@ def _split_boxes(DA: np.ndarray, Db: np.ndarray, n: int, tol: Tolerance) -> list
     return [(cA, cb) for _, _, cA, cb in pieces]
 
 
-def _job(net, DA, Db, cutA, cutb, tol, max_regions, time_limit) -> TraversalResult | None:
+def _job(net, DA, Db, cutA, cutb, tol, max_regions, time_limit, method: str = "lp") -> TraversalResult | None:
     """One subdomain job (top level so that process pools can pickle it)."""
     A = np.vstack([DA, cutA])
     b = np.concatenate([Db, cutb])
     P = HPolytope(A, b)
     if not P.is_full_dimensional(tol=tol):
         return None
+    m = Method(method)
+    fn = _skeleton_fn() if m is not Method.LP else None
+    if fn is not None:
+        res = fn(net, P, tol=tol, max_regions=max_regions, time_limit=time_limit, with_facets=True)
+        if not getattr(res, "degenerate", False) and res.facets is not None:
+            F = np.asarray(res.facets, np.int64).reshape(-1, 3)
+            on_cut = (F[:, 1] < 0) & (-1 - F[:, 2] >= len(Db))
+            cut = np.zeros(len(res.patterns), bool)
+            cut[F[on_cut, 0]] = True
+            stats = dict(getattr(res, "stats", {}) or {})
+            stats.setdefault("method", "skeleton")
+            return TraversalResult(np.asarray(res.patterns, bool), np.asarray(res.points, float),
+                                   np.full(len(res.patterns), np.nan), F[~on_cut], bool(res.complete),
+                                   None if res.complete else "time_limit", stats, [], cut)
     x0, _ = P.chebyshev_center(tol=tol)
     return lp_traversal(net, A, b, bounded=True, x0=x0, tol=tol, max_regions=max_regions,
                         time_limit=time_limit, n_primary=len(Db))
 
 
-def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, max_regions, time_limit, progress) -> TraversalResult:
+def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, method, max_regions, time_limit,
+                     progress) -> TraversalResult:
     from concurrent.futures import ProcessPoolExecutor
 
     from tqdm.auto import tqdm
@@ -384,7 +399,8 @@ def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, max_regions, time_li
     t0 = time.perf_counter()
     try:
         cuts = _split_boxes(DA, Db, max(1, int(n_jobs)), tol)
-        futs = [executor.submit(_job, net, DA, Db, cA, cb, tol, max_regions, time_limit) for cA, cb in cuts]
+        futs = [executor.submit(_job, net, DA, Db, cA, cb, tol, max_regions, time_limit, method.value)
+                for cA, cb in cuts]
         results = [f.result() for f in tqdm(futs, disable=not progress, desc="jobs")]
     finally:
         if own is not None:
@@ -417,9 +433,15 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
     N, d = net.n_neurons, net.input_dim
     m_dom = len(Db)
     keys_all: dict[bytes, np.ndarray] = {}
+    point_of: dict[bytes, np.ndarray] = {}
+    recompute: set = set()
     for r in results:
-        for k, p in zip(pattern_keys(r.patterns), r.patterns):
+        cut = r.touches_cut if r.touches_cut is not None else np.ones(len(r.patterns), bool)
+        for k, p, x, c in zip(pattern_keys(r.patterns), r.patterns, r.points, cut):
+            if k in keys_all or c:
+                recompute.add(k)
             keys_all.setdefault(k, p)
+            point_of.setdefault(k, x)
     keys = sorted(keys_all)
     index = {k: i for i, k in enumerate(keys)}
     R = len(keys)
@@ -431,7 +453,10 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
     from ._highs import TinyLP
     from ._lp_traversal import region_rows
 
-    for i, p in enumerate(patterns):
+    for i, (k, p) in enumerate(zip(keys, patterns)):
+        if k not in recompute:
+            points[i], radii[i] = point_of[k], np.nan
+            continue
         A, b = region_rows(net, p, DA, Db)
         nr = np.linalg.norm(A, axis=1)
         ok = nr > tol.zero_atol
@@ -443,7 +468,8 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
     rows: set = set()
     complete = True
     reason = None
-    stats = {"method": "lp", "jobs": n_jobs, "lps": 0}
+    methods = sorted({str(r.stats.get("method", "lp")) for r in results}) or ["lp"]
+    stats = {"method": "+".join(methods), "jobs": n_jobs, "lps": 0, "recomputed_points": len(recompute)}
     for r in results:
         complete &= r.complete
         reason = reason or r.reason

@@ -138,6 +138,7 @@ class TraversalResult:
     reason: str | None
     stats: dict
     external: list = field(default_factory=list)
+    touches_cut: np.ndarray | None = None
 
 
 @dataclass
@@ -146,6 +147,7 @@ class _RegionInfo:
     point: np.ndarray
     radius: float
     facets: list  # (label, neighbour key or None)
+    touches_cut: bool = False
 
 
 class _Traversal:
@@ -202,7 +204,9 @@ class _Traversal:
         kept = self._irredundant(lp, An, bn, labels)
         self.n_lp += lp.n_solves
         facets = self._facets(pattern, An[kept], bn[kept], labels[kept])
-        return _RegionInfo(np.asarray(pattern, bool), x0, radius, facets)
+        cut = any(isinstance(q, str) for _, q in facets)
+        facets = [(lab, q) for lab, q in facets if not isinstance(q, str)]
+        return _RegionInfo(np.asarray(pattern, bool), x0, radius, facets, cut)
 
     def _irredundant(self, lp: TinyLP, An: np.ndarray, bn: np.ndarray, labels: np.ndarray) -> np.ndarray:
         t = self.tol
@@ -259,6 +263,8 @@ class _Traversal:
             if lab < 0:
                 if -1 - lab < self.n_primary:  # domain boundary (subdomain cuts: dropped)
                     out.append((lab, None))
+                else:
+                    out.append((lab, "cut"))
                 continue
             n = A[i]
             proj = A - np.outer(A @ n, n)
@@ -411,4 +417,5 @@ def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.n
         "thin_facets": tr.n_thin_facets,
         "unvisited": len(queue),
     }
-    return TraversalResult(patterns, points, radii, facets, complete, reason, stats, external)
+    cut = np.array([infos[k].touches_cut for k in keys], dtype=bool)
+    return TraversalResult(patterns, points, radii, facets, complete, reason, stats, external, cut)
