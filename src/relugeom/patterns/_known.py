@@ -159,7 +159,7 @@ def _combine(Ms: list[np.ndarray], lam: Sequence[Fraction], zero) -> np.ndarray:
     for M, c in zip(Ms, lam):
         if c == 0:
             continue
-        cf = flint.fmpq(c.numerator, c.denominator)
+        cf = flint.fmpq(int(c.numerator), int(c.denominator))
         for idx in np.ndindex(M.shape):
             out[idx] = out[idx] + M[idx] * cf
     return out

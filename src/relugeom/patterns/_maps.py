@@ -784,7 +784,7 @@ class OutputMap(_PatternBase):
                     s = self.param_ring().from_dict({})
                     for q in range(M.shape[1]):
                         if Xb[q, j] != 0:
-                            s = s + M[i, q] * flint.fmpq(Xb[q, j].numerator, Xb[q, j].denominator)
+                            s = s + M[i, q] * flint.fmpq(int(Xb[q, j].numerator), int(Xb[q, j].denominator))
                     out.append(s)
         return out
 

@@ -67,7 +67,7 @@ def _primitive(g):
 def _fmpq(v: Fraction):
     import flint
 
-    return flint.fmpq(v.numerator, v.denominator)
+    return flint.fmpq(int(v.numerator), int(v.denominator))
 
 
 def _exact_inverse_data(Xb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

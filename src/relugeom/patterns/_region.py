@@ -114,7 +114,7 @@ def _fmpq_mat(rows: list[list[Fraction]]):
 
     m = len(rows)
     n = len(rows[0]) if m else 0
-    return flint.fmpq_mat(m, n, [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r])
+    return flint.fmpq_mat(m, n, [flint.fmpq(int(v.numerator), int(v.denominator)) for r in rows for v in r])
 
 
 def _fq(v) -> Fraction:
