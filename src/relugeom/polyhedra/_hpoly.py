@@ -860,6 +860,46 @@ def _recession_cone_is_zero(A: np.ndarray, A_eq: np.ndarray, tol: Tolerance) -> 
     return res.status is LPStatus.OPTIMAL
 
 
+def _chebyshev_normalised(An: np.ndarray, bn: np.ndarray, t: Tolerance) -> tuple[np.ndarray, float]:
+    """Chebyshev centre and radius of ``An x <= bn`` (unit rows), radius capped."""
+    d = An.shape[1]
+    c = np.zeros(d + 1)
+    c[-1] = -1.0
+    res = solve_lp(c, np.hstack([An, np.ones((len(bn), 1))]), bn,
+                   bounds=[(None, None)] * d + [(0.0, _BIG)], tol=t)
+    if res.status is LPStatus.INFEASIBLE:
+        raise InfeasibleError("polyhedron is empty")
+    if not res.optimal:
+        raise SolverError(f"Chebyshev-centre LP failed: {res.message}")
+    return res.x[:d], float(res.x[d])
+
+
+def _facets_by_ray_shooting(An: np.ndarray, bn: np.ndarray, x0: np.ndarray, t: Tolerance,
+                            n_rays: int | None = None) -> np.ndarray:
+    """Rows certainly irredundant: first hits of rays from the interior point ``x0``."""
+    m, d = An.shape
+    k = n_rays if n_rays is not None else max(4 * m, 8 * d)
+    rng = np.random.default_rng(0)  # only the speed depends on these directions
+    U = rng.normal(size=(k, d))
+    U = np.vstack([U, An])  # the rows' own normals are good candidates too
+    slack = bn - An @ x0  # > 0
+    S = An @ U.T  # (m, rays): rate at which each row is approached
+    with np.errstate(divide="ignore", invalid="ignore"):
+        T = np.where(S > 0, slack[:, None] / S, np.inf)
+    first = np.argmin(T, axis=0)
+    tmin = T[first, np.arange(T.shape[1])]
+    ok = np.isfinite(tmin)
+    sure = np.zeros(m, bool)
+    if not ok.any():
+        return sure
+    P = x0 + tmin[ok, None] * U[ok]  # hit points
+    sl = bn[None, :] - P @ An.T  # slacks of all rows at the hit points
+    sl[np.arange(len(P)), first[ok]] = np.inf
+    good = sl.min(axis=1) > 2 * t.interior_atol
+    sure[first[ok][good]] = True
+    return sure
+
+
 def irredundant_rows(A: np.ndarray, b: np.ndarray, *, A_eq: np.ndarray | None = None,
                      b_eq: np.ndarray | None = None, tol: Tolerance | None = None) -> np.ndarray:
     """Indices of the irredundant rows of ``A x <= b`` (one LP per candidate row).
@@ -907,12 +947,21 @@ def irredundant_rows(A: np.ndarray, b: np.ndarray, *, A_eq: np.ndarray | None = 
     An, bn, cand = An[cand_local], bn[cand_local], idx[cand_local]
     Ae = None if A_eq is None or len(b_eq) == 0 else np.asarray(A_eq, float)
     be = None if Ae is None else np.asarray(b_eq, float)
+    sure = np.zeros(len(cand), bool)  # rows already known to be facets
+    if Ae is None and len(cand) > d + 1:
+        # one Chebyshev LP, then rays from the centre: the first hyperplane a ray meets,
+        # with every other row slack by more than interior_atol there, is a facet
+        # (the same criterion as the LP test below), so its LP can be skipped.
+        x0, r = _chebyshev_normalised(An, bn, t)  # raises InfeasibleError if empty
+        if r > t.interior_atol:
+            sure = _facets_by_ray_shooting(An, bn, x0, t)
     lp = IncrementalLP(An, bn, A_eq=Ae, b_eq=be, tol=t)
-    feas = lp.solve(np.zeros(d))
-    if feas.status is LPStatus.INFEASIBLE:
-        raise InfeasibleError("polyhedron is empty")
+    if not sure.any():
+        feas = lp.solve(np.zeros(d))
+        if feas.status is LPStatus.INFEASIBLE:
+            raise InfeasibleError("polyhedron is empty")
     kept = np.ones(len(cand), bool)
-    for i in range(len(cand)):
+    for i in np.flatnonzero(~sure):
         lp.set_rhs(i, bn[i] + 1.0)
         res = lp.solve(-An[i])
         if res.status is LPStatus.INFEASIBLE:
