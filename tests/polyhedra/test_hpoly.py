@@ -147,6 +147,18 @@ def test_irredundant_rows_duplicates_and_zero_rows():
         irredundant_rows(np.array([[1.0], [-1.0]]), np.array([0.0, -1.0]))
 
 
+def test_nearly_redundant_rows_follow_the_tolerance():
+    # unit square plus corner cuts x + y <= 2 - depth*sqrt(2): a cut shallower than
+    # interior_atol counts as redundant, a deeper one is a facet (with or without rays)
+    sq = Box([0, 0], [1, 1])
+    for depth, kept in [(1e-10, False), (1e-3, True)]:
+        A = np.vstack([sq.A, [[1.0, 1.0]], [[-1.0, 1.0]], [[1.0, -1.0]]])
+        b = np.concatenate([sq.b, [2 - depth * math.sqrt(2), 1.0 + 0.5, 1.0 + 0.5]])
+        rows = irredundant_rows(A, b)
+        assert (4 in rows) == kept
+        assert set(range(4)) <= set(rows.tolist())
+
+
 # ----------------------------------------------------------------- vertices, volume
 @given(seed=seeds, n=st.integers(3, 15))
 def test_vertices_match_qhull_and_shapely(seed, n):
