@@ -287,7 +287,7 @@ def enumerate_skeleton(net, domain: HPolytope, *, tol: Tolerance | None = None,
                        max_regions: int | None = None, time_limit: float | None = None,
                        progress: bool = False, with_facets: bool = True,
                        keep_skeleton: bool = True, verify: bool = True,
-                       rng: int | None = 0) -> SkeletonResult:
+                       certify: bool = False, rng: int | None = 0) -> SkeletonResult:
     """Enumerate the regions of ``net`` in a bounded domain from the complex's skeleton.
 
     Parameters
@@ -313,6 +313,11 @@ def enumerate_skeleton(net, domain: HPolytope, *, tol: Tolerance | None = None,
         Return the final vertices and edges.
     verify : bool
         Check interior points (exactly where close to a tie) and facet matching.
+    certify : bool
+        Stronger checks for a certificate: every vertex sign whose relative margin is
+        below ``tol.eval_rtol`` (not only below ``tol.zero_atol``) is decided in exact
+        arithmetic, and every interior point's pattern is checked exactly (slow: about
+        0.1 ms per region).
     rng : int, optional
         Seed of the generic direction used to pick each region's minimal vertex.
 
@@ -352,6 +357,7 @@ def enumerate_skeleton(net, domain: HPolytope, *, tol: Tolerance | None = None,
         raise UnboundedError("the skeleton method needs a bounded domain")
     run = _Run(net, domain, tol, max_regions, time_limit, progress, with_facets,
                keep_skeleton, verify, rng, t0)
+    run.certify = bool(certify)
     return run.go()
 
 
@@ -369,7 +375,8 @@ class _Run:
         self.m = int(domain.A.shape[0])
         self.W = (self.m + self.N + 63) // 64
         self.stats: dict = {"method": "skeleton", "near_ties_exact": 0, "pieces": [],
-                            "rng": rng}
+                            "rng": rng, "min_vertex_margin": float("inf")}
+        self.certify = False
         self.c = self._direction(0)
         self._exact = None
         self.degenerate_reason: str | None = None
@@ -450,11 +457,12 @@ class _Run:
                     elapsed = time.perf_counter() - self.t0
                     if self.time_limit is not None and elapsed > self.time_limit \
                             and k + 1 < self.N:
-                        self.stats.update(stopped="time_limit", regions_lower_bound=self.count)
+                        self.stats.update(stopped="time_limit", reason="time_limit",
+                                          regions_lower_bound=self.count)
                         return self._result(n_regions=0)
                     if self.max_regions is not None and self.count > self.max_regions \
                             and k + 1 < self.N:
-                        self.stats.update(stopped="max_regions",
+                        self.stats.update(stopped="max_regions", reason="max_regions",
                                           regions_lower_bound=self.count)
                         return self._result(n_regions=0)
         finally:
@@ -475,7 +483,13 @@ class _Run:
             val = Hv @ w + beta
             scale = np.abs(Hv) @ np.abs(w) + abs(beta)
         sgn = np.sign(val).astype(np.int8)
-        near = np.flatnonzero(np.abs(val) <= tol.zero_atol * np.maximum(scale, 1e-300))
+        rel = np.abs(val) / np.maximum(scale, 1e-300)
+        if len(rel):
+            self.stats["min_vertex_margin"] = min(self.stats["min_vertex_margin"],
+                                                  float(rel.min()))
+        thr = tol.eval_rtol if self.certify else tol.zero_atol
+        near = np.flatnonzero(rel <= thr)
+        del rel
         log.debug("neuron %d: %d vertices, %d edges, %d near ties", k, len(val), self.EA.n,
                   len(near))
         if len(near):
@@ -736,7 +750,7 @@ class _Run:
             if facets is not None:
                 keep = (facets[:, 0] < self.max_regions) & (facets[:, 1] < self.max_regions)
                 facets = facets[keep]
-            self.stats["stopped"] = "max_regions"
+            self.stats["stopped"] = self.stats["reason"] = "max_regions"
         return self._result(patterns, points, facets, R, complete, False)
 
     @staticmethod
@@ -816,7 +830,10 @@ class _Run:
             rel = np.abs(z) / np.maximum(sc, 1e-300)
             margin_min = min(margin_min, float(rel.min()))
             wrong = (z > 0) != patterns[s: s + _CHUNK]
-            doubt = np.flatnonzero(np.any(wrong | (rel <= tol.eval_rtol * 1e-3), axis=1))
+            if self.certify:
+                doubt = np.arange(len(x))
+            else:
+                doubt = np.flatnonzero(np.any(wrong | (rel <= tol.eval_rtol * 1e-3), axis=1))
             for r in doubt:
                 exact_checked += 1
                 pat, strict = self.exact.pattern_at(x[r])
