@@ -185,6 +185,13 @@ def main(argv=None) -> int:
                       f"{total / max(t_imp, 1e-9):.1f}x (eliminate only: {e / max(t_imp, 1e-9):.1f}x)")
                 if degs and max(degs) > D:
                     print(f"  note: Singular found generators of degree {max(degs)} > D = {D}")
+                elif degs and max(degs) < D:
+                    # the same generating set is already complete at D_ref = max generator degree
+                    Dr = max(degs)
+                    res_r, _, t_r, _ = run_relugeom(widths, blocks, Dr, args.seed, not args.no_symmetry)
+                    same = Counter(res_r.generator_degrees) == degs
+                    print(f"  relugeom at D = {Dr} (Singular's top generator degree): {t_r:.3f} s, "
+                          f"same generator degrees: {same}; ratio Singular/relugeom = {total / max(t_r, 1e-9):.1f}x")
         if use_m2:
             k, degs = run_m2(widths, blocks, args.reference_timeout)
             if k is None:

@@ -76,3 +76,16 @@ def test_four_three_four_through_degree_five():
     assert res.complete
     chk = check_known(parse_blocks("110;011", (4, 3, 4)), res, max_degree=5)
     assert chk.all_vanish
+
+
+@pytest.mark.parametrize("bias", ["first", "all"])
+def test_biases_symmetry_consistent_and_known_vanish(bias):
+    A = parse_blocks("10;11", (2, 2, 2))
+    phi = PatternMap(A, bias=bias)
+    a = implicitize(phi, 3, rng=2, symmetry=phi.symmetry())
+    b = implicitize(phi, 3, rng=2)
+    assert a.ideal_dimensions == b.ideal_dimensions
+    assert all(g.certificate.passed for g in a.generators)
+    if bias == "first":
+        chk = check_known(A, a, max_degree=3, bias=bias)
+        assert chk.all_vanish and all(chk.known_dim[d] <= a.ideal_dimensions[d] for d in (1, 2, 3))

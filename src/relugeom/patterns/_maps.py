@@ -536,7 +536,8 @@ class PatternMap(_PatternBase):
         8
         """
         A = self.assignment
-        return PatternSymmetry(A.n_blocks, A.widths[-1], self.ncols, permute_columns=True,
+        # with deeper biases the offset column is not interchangeable with the data columns
+        return PatternSymmetry(A.n_blocks, A.widths[-1], self.ncols, permute_columns=self.bias is not BiasMode.ALL,
                                transpose=A.shallow and self.bias is BiasMode.NONE and A.widths[0] == A.widths[-1])
 
     def matrix_of(self, values: Sequence[object], b: int) -> np.ndarray:
