@@ -13,6 +13,8 @@ Examples
 from ._check import Counterexample, SafetyResult, Verdict, check_safety
 from ._sets import InputSet, UnsafeSet, as_input_set, as_unsafe_set
 from ._vnnlib import VNNLibProperty, parse_vnnlib, read_vnnlib
+from ._reach import ReachableSet, ReachPiece, reachable_set
 
 __all__ = ["check_safety", "SafetyResult", "Verdict", "Counterexample", "InputSet", "UnsafeSet",
-           "as_input_set", "as_unsafe_set", "VNNLibProperty", "read_vnnlib", "parse_vnnlib"]
+           "as_input_set", "as_unsafe_set", "VNNLibProperty", "read_vnnlib", "parse_vnnlib",
+           "reachable_set", "ReachableSet", "ReachPiece"]

@@ -154,15 +154,17 @@ def _box_volume(lo: np.ndarray, hi: np.ndarray, active: np.ndarray) -> np.ndarra
 
 def _jacobians(net, X: np.ndarray) -> np.ndarray:
     """Jacobians (n, n_L, n_0) of the network at points X (on the region of each point)."""
-    n = X.shape[0]
+    n, d = X.shape
     h = X
-    J = np.broadcast_to(np.eye(net.input_dim), (n, net.input_dim, net.input_dim))
+    JT = np.broadcast_to(np.eye(d), (n, d, d)).reshape(n * d, d)   # rows: (point, input dir)
     for W, b in zip(net.weights[:-1], net.biases[:-1]):
         z = h @ W.T + b
-        mask = (z > 0).astype(float)
-        J = mask[:, :, None] * np.einsum("ij,njk->nik", W, J)
-        h = z * mask
-    return np.einsum("ij,njk->nik", net.weights[-1], J)
+        mask = z > 0
+        JT = (JT @ W.T).reshape(n, d, -1) * mask[:, None, :]
+        JT = JT.reshape(n * d, -1)
+        h = np.where(mask, z, 0.0)
+    JT = (JT @ net.weights[-1].T).reshape(n, d, -1)
+    return np.transpose(JT, (0, 2, 1))
 
 
 class _Ctx:
@@ -240,7 +242,13 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
         lo, hi = ins.part_bounds(k, tol=tol)
         Pin = None if ins.is_box(k) else (ins.parts[k].A, ins.parts[k].b)
         width = hi - lo
-        X = lo + width * gen.random((n_random, len(lo)))
+        # half uniform, half with coordinates snapped to the faces of the box (the extrema
+        # of piecewise-linear functions sit on faces of their regions, often the box's)
+        U = gen.random((n_random, len(lo)))
+        r = gen.random((n_random, len(lo)))
+        half = np.arange(n_random) >= n_random // 2
+        U = np.where(half[:, None] & (r < 0.25), 0.0, np.where(half[:, None] & (r > 0.75), 1.0, U))
+        X = lo + width * U
         X = np.vstack([X, (lo + hi)[None] / 2])
         if Pin is not None:
             X = X[np.asarray(ins.parts[k].contains(X, tol=tol))]
@@ -297,11 +305,11 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
                 if t >= best_t - tol.feas_atol or dual is None:
                     break
                 best_t = t
-                block = dual > tol.feas_atol
-                if not block.any():
+                if not (dual > tol.feas_atol).any():
                     break
                 pattern = pattern.copy()
-                pattern[block] = ~pattern[block]
+                flip = int(np.argmax(dual))          # cross the most blocking facet
+                pattern[flip] = ~pattern[flip]
             if ctx.out_of_time():
                 return None, ""
     return None, ""
@@ -372,9 +380,12 @@ def _decide_exactly(net, uns: UnsafeSet, parts: np.ndarray, lo, hi, Pin, tol, pr
 
 def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: Tolerance,
               deadline: float | None, max_splits: int | None, *, batch: int = 128,
-              exact_unstable: int = 12, max_depth: int = 60, progress: bool = False) -> _PartOutcome:
+              exact_unstable: int = 3, max_depth: int = 60, progress: bool = False,
+              combine_rows: bool = True) -> _PartOutcome:
     """Input-splitting branch and bound on one box (∩ polytope ``Pin``)."""
-    stats = {"boxes": 0, "splits": 0, "leaf_lps": 0, "star_lps": 0, "regions": 0, "star_boxes": 0}
+    stats = {"boxes": 0, "splits": 0, "leaf_lps": 0, "star_lps": 0, "regions": 0, "star_boxes": 0,
+             "bound_lps": 0}
+    multi = np.bincount(uns.group, minlength=uns.n_parts) >= 2
     d = len(lo0)
     K = uns.n_parts
     active = (hi0 - lo0) > 0
@@ -426,6 +437,27 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
                 i = int(np.argmin(mc))
                 if mc[i] <= tol.feas_atol:
                     return _PartOutcome("cex", Xc[i], covered, total, stats, "box centre / bound minimiser")
+            # parts with several rows: the rows' linear lower bounds may exclude the part
+            # together (an LP over the box) where no single row does
+            if combine_rows:
+                for i, j in zip(*np.nonzero(mask & multi[None, :])):
+                    rows = np.flatnonzero(uns.group == j)
+                    a = bb.spec_coef[i, rows]
+                    beta = bb.spec_lb[i, rows] - (a * bb.spec_argmin[i, rows]).sum(1)   # lb = min a x + beta
+                    A_ub = np.hstack([a, -np.ones((len(rows), 1))])
+                    cost = np.zeros(d + 1)
+                    cost[-1] = 1.0
+                    stats["bound_lps"] += 1
+                    r = solve_lp(cost, A_ub, uns.d[rows] - beta,
+                                 bounds=list(zip(lo[i], hi[i])) + [(None, None)], tol=tol)
+                    if r.status is LPStatus.OPTIMAL and r.value > 0:
+                        mask[i, j] = False
+                    elif r.status is LPStatus.OPTIMAL:
+                        xc = r.x[:d]
+                        if Pin is None or np.all(Pin[0] @ xc - Pin[1] <= tol.feas_atol):
+                            if uns.margin(net(xc)) <= tol.feas_atol:
+                                return _PartOutcome("cex", xc, covered, total, stats,
+                                                    "LP on the linear bounds of a box")
             done = ~mask.any(axis=1)
             vols = _box_volume(lo, hi, active)
             covered += float(vols[done].sum())
