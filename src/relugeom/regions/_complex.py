@@ -283,6 +283,15 @@ class RegionComplex:
         i = int(i)
         if not 0 <= i < self.n_regions:
             raise IndexError(f"region {i} out of range for {self.n_regions} regions")
+        cache = self.__dict__.setdefault("_hrep_cache", {})
+        if i in cache:
+            return cache[i]
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[i] = out = self._hrep(i)
+        return out
+
+    def _hrep(self, i: int):
         p = self.patterns[i]
         G, g = self.net.preactivation_maps(p)
         s = np.where(p, -1.0, 1.0)
@@ -500,6 +509,7 @@ class RegionComplex:
             A, b, _ = self.hrep(i)
             nr = np.linalg.norm(A, axis=1)
             A, b = A / nr[:, None], b / nr
+            vtol = self.tol.feas_atol * (1.0 + np.abs(b).max(initial=0.0))  # vertices: rows normalised
             combos = np.array(list(combinations(range(len(b)), d)), dtype=np.int64).reshape(-1, d)
             if len(combos) == 0:
                 out.append((np.zeros((0, d)), []))
@@ -511,15 +521,15 @@ class RegionComplex:
             V = np.zeros((len(combos), d))
             if np.any(ok):
                 V[ok] = np.linalg.solve(M[ok], rhs[ok][..., None])[..., 0]
-            feas = ok & np.all(V @ A.T - b <= 1e3 * self.tol.feas_atol, axis=1)
+            feas = ok & np.all(V @ A.T - b <= vtol, axis=1)
             V = V[feas]
             # deduplicate within the region
             Vs, tights = [], []
             for v in V:
-                if any(np.max(np.abs(v - w)) <= 1e3 * self.tol.feas_atol for w in Vs):
+                if any(np.max(np.abs(v - w)) <= vtol for w in Vs):
                     continue
                 Vs.append(v)
-                tights.append(frozenset(np.flatnonzero(np.abs(A @ v - b) <= 1e3 * self.tol.feas_atol).tolist()))
+                tights.append(frozenset(np.flatnonzero(np.abs(A @ v - b) <= vtol).tolist()))
             out.append((np.array(Vs).reshape(-1, d) + 0.0, tights))
         return out
 
@@ -547,7 +557,7 @@ class RegionComplex:
         V = np.vstack(allv) if allv else np.zeros((0, self.dim))
         if len(V) == 0:
             return V, [np.zeros(0, np.int64) for _ in counts]
-        pairs = cKDTree(V).query_pairs(1e3 * self.tol.feas_atol * (1 + np.abs(V).max()), output_type="ndarray")
+        pairs = cKDTree(V).query_pairs(self.tol.feas_atol * (1 + np.abs(V).max()), output_type="ndarray")
         lab = _uf_components(len(V), pairs)
         n = lab.max() + 1
         sums = np.zeros((n, self.dim))
@@ -692,9 +702,12 @@ class RegionComplex:
         if max_facets is not None and len(rows) > max_facets:
             rows = rows[np.linspace(0, len(rows) - 1, max_facets).astype(int)]
         failures = []
+        lowdim = self.dim in (1, 2, 3) and self.bounded
         for r in rows:
             a, b, k = (int(v) for v in F[r])
-            y, n = self._facet_point(a, r)
+            y, n = self._facet_point_from_vertices(a, r) if lowdim else (None, None)
+            if y is None:
+                y, n = self._facet_point(a, r)
             if y is None:
                 failures.append(r)
                 continue
@@ -721,6 +734,17 @@ class RegionComplex:
         else:
             checks["volumes"] = None
         return CheckReport(checks, msgs)
+
+    def _facet_point_from_vertices(self, a: int, row: int):
+        """Low dimension: the mean of the facet's vertices (a relative-interior point)."""
+        V, tights = self._local_vertices[a]
+        i = list(self.facet_rows(a)).index(row)
+        on = [v for v, tt in zip(V, tights) if i in tt]
+        if len(on) < self.dim:
+            return None, None
+        A, b, _ = self.hrep(a)
+        n = A[i] / np.linalg.norm(A[i])
+        return np.mean(on, axis=0), n
 
     def _facet_point(self, a: int, row: int):
         """A relative-interior point of facet ``row`` of region ``a`` and its outward normal."""
