@@ -169,7 +169,15 @@ def test_limits_give_partial_complex():
     net = example_network("demo")
     cx = enumerate_regions(net, Box([-1, -1], [1, 1]), method="lp", max_regions=10)
     assert cx.n_regions == 10 and not cx.complete and cx.reason == "max_regions"
-    assert cx.check().checks["interior_points"]
+    # facets towards regions not enumerated are kept as [a, -1, k]: H-reps stay complete
+    open_rows = cx.facets[(cx.facets[:, 1] == -1) & (cx.facets[:, 2] >= 0)]
+    assert len(open_rows) > 0
+    rep = cx.check()
+    assert rep.ok and rep.checks["volumes"] is None, str(rep)
+    for i in range(cx.n_regions):
+        r = cx.region(i)
+        assert len(r.polytope.remove_redundant().b) == r.polytope.n_constraints
+        assert abs(r.polytope.volume() - cx.volumes()[i]) < 1e-9
     cx = enumerate_regions(net, Box([-1, -1], [1, 1]), method="lp", time_limit=0.0)
     assert not cx.complete and cx.reason == "time_limit"
 

@@ -163,6 +163,8 @@ class RegionComplex:
     facets : int array (F, 3)
         Rows ``[region_a, region_b, label]``: ``region_b = -1`` on the domain boundary;
         ``label = k >= 0`` for the neuron ``k`` flipping across, ``-1 - i`` for domain row ``i``.
+        In an incomplete complex, a row ``[a, -1, k]`` with ``k >= 0`` is a facet towards a
+        region that was not enumerated (so every region's H-representation stays complete).
     complete : bool
         False when a limit stopped the enumeration (``reason`` says which).
     reason : str or None

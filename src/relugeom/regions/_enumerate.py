@@ -487,6 +487,8 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
             if kq in index and index[kq] != loc[a]:
                 A_, B_ = loc[a], index[kq]
                 rows.add((min(A_, B_), max(A_, B_), lab))
+            elif kq not in index:  # partial run: a facet to a region not enumerated
+                rows.add((loc[a], -1, lab))
     del tr
     facets = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
     stats["seconds"] = seconds

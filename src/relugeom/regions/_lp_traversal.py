@@ -407,6 +407,8 @@ def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.n
                 rows.add((min(a, bq), max(a, bq), label))
             else:
                 external.append((a, label, q))
+                if n_primary is None:  # partial run: a facet to a region not enumerated
+                    rows.add((a, -1, label))
     facets = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
     # interior facets first sorted by (a, b); boundary rows (b = -1) sorted with them
     stats = {
