@@ -167,6 +167,15 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "seconds": seconds,
     }
+    if args.data is None and hasattr(res, "to_json"):
+        try:  # the engine's full JSON (multidegrees, per-generator certificates, ...), then ours on top
+            full = res.to_json()
+            engine_cert = full.get("certificate", {})
+            full.update(doc)
+            full["certificate"] = {**cert, **engine_cert}
+            doc = full
+        except Exception:  # pragma: no cover - keep the CLI working whatever the engine's export does
+            pass
     if known is not None:
         doc["known_invariants"] = {
             "count_by_degree": {str(k): v for k, v in known.n_known.items()},
