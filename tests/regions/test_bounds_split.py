@@ -96,3 +96,28 @@ def test_split_polytope_domain_process_pool():
     many = enumerate_regions(net, P, method="lp", n_jobs=2)  # ProcessPoolExecutor
     assert np.array_equal(one.patterns, many.patterns)
     assert np.array_equal(one.facets, many.facets)
+
+
+class _InlineExecutor:
+    """The smallest executor (like a Ray adapter): submit(fn, *args) -> Future."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        self.calls += 1
+        f = Future()
+        f.set_result(fn(*args))
+        return f
+
+
+def test_duck_typed_executor():
+    net = random_network((2, 5, 5, 1), rng=13)
+    B = Box([-1.0, -1.0], [1.0, 1.0])
+    ex = _InlineExecutor()
+    many = enumerate_regions(net, B, method="lp", executor=ex, n_jobs=3)
+    one = enumerate_regions(net, B, method="lp")
+    assert ex.calls == 3
+    assert np.array_equal(one.patterns, many.patterns) and np.array_equal(one.facets, many.facets)

@@ -230,16 +230,25 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
 
     Notes
     -----
-    With a Dask cluster::
+    Only ``executor.submit(fn, *args)`` returning an object with ``.result()`` is used, so
+    any executor works unchanged. With a Dask cluster::
 
         from distributed import Client
         client = Client()                       # or Client("scheduler:8786")
         cx = enumerate_regions(net, Box(-np.ones(4), np.ones(4)),
                                executor=client.get_executor(), n_jobs=32)
 
-    and with Ray (``ray.util.multiprocessing.Pool`` is not an Executor; wrap Ray tasks in
-    any class with ``submit(fn, *args) -> Future``, e.g. ``ray.util.concurrent`` style
-    executors); the jobs only need ``relugeom`` importable on the workers.
+    With Ray, a three-line adapter (Ray object references convert to futures)::
+
+        import ray
+        class RayExecutor:
+            def submit(self, fn, *args):
+                return ray.remote(fn).remote(*args).future()
+        cx = enumerate_regions(net, box, executor=RayExecutor(), n_jobs=64)
+
+    The jobs only need ``relugeom`` importable on the workers. Each job enumerates one
+    subdomain (bisections of the longest bounding-box axis); the merged complex is
+    identical to a single job's (patterns, facets and, with the LP method, points).
 
     Examples
     --------
