@@ -561,7 +561,7 @@ def _merge_stats(total: dict, s: dict) -> None:
 def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | None = None,
                  max_splits: int | None = None, exact: bool = False, tol: Tolerance | None = None,
                  executor: Executor | None = None, progress: bool = False,
-                 rng: object = None) -> SafetyResult:
+                 rng: object = None, falsify: bool = True) -> SafetyResult:
     """Decide whether some input of ``input_set`` is mapped into ``unsafe``.
 
     Parameters
@@ -588,6 +588,9 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
         Show a progress bar of the verified volume.
     rng : int or Generator, optional
         Seed of the falsification step (recorded in the result).
+    falsify : bool
+        Run the falsification step first (default). Without it counterexamples come only
+        from the search itself (used in tests of the search).
 
     Returns
     -------
@@ -630,7 +633,7 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
         return SafetyResult(verdict, cex, reason, float(coverage), stats, tol,
                             time.monotonic() - t0, seed, exact)
 
-    cex, how = _falsify(ctx, gen, stats)
+    cex, how = _falsify(ctx, gen, stats) if falsify else (None, "")
     if cex is not None:
         return result(Verdict.UNSAFE, cex, f"counterexample found by {how}", 0.0)
     if exact:
