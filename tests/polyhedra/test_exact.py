@@ -153,3 +153,49 @@ def test_bound_certificate_empty_and_unbounded():
     # with an equality: max x over {x + y = 1, y >= 0} is 1
     cert = bound_certificate([1.0, 0.0], [[0.0, -1.0]], [0.0], 1.0, [[1.0, 1.0]], [1.0])
     assert cert.verified and cert.value == 1
+
+
+# ------------------------------------------------------------------ redundancy certificates
+@given(seed=seeds, m=st.integers(3, 8), d=st.integers(2, 4))
+def test_certify_redundancy_matches_float_classification(seed, m, d):
+    from relugeom.polyhedra import certify_redundancy, irredundant_rows
+
+    rng = np.random.default_rng(seed)
+    N = rng.normal(size=(m, d))
+    N /= np.linalg.norm(N, axis=1, keepdims=True)
+    lam = rng.uniform(0.1, 1.0, size=(2, m))
+    A = np.vstack([N, np.eye(d), -np.eye(d), lam @ N])       # last rows: implied (+ slack)
+    b = np.concatenate([np.ones(m), np.full(2 * d, 1.5), lam @ np.ones(m) + 0.25])
+    facets = set(irredundant_rows(A, b).tolist())
+    for i in range(len(b)):
+        cert = certify_redundancy(A, b, i)
+        assert cert.verified, cert.message
+        assert (cert.kind == "irredundant") == (i in facets)
+        others = [j for j in range(len(b)) if j != i]
+        if cert.kind == "irredundant":  # independent exact check of the witness
+            sl = brute_slacks(A[others], b[others], cert.witness)
+            assert min(sl) >= 0 and brute_slacks(A[[i]], b[[i]], cert.witness)[0] < 0
+        else:
+            y = cert.y
+            comb = [sum((yi * Fraction(A[j, c]) for yi, j in zip(y, others)), Fraction(0))
+                    for c in range(d)]
+            assert comb == [Fraction(v) for v in A[i].tolist()] and min(y) >= 0
+            assert sum((yi * Fraction(b[j]) for yi, j in zip(y, others)), Fraction(0)) <= Fraction(b[i])
+
+
+def test_certify_redundancy_touching_row_and_equalities():
+    from relugeom.polyhedra import certify_redundancy
+
+    # x + y <= 2 touches the unit square only at a corner: redundant, exactly
+    sq = Box([0, 0], [1, 1])
+    A = np.vstack([sq.A, [[1.0, 1.0]]])
+    b = np.append(sq.b, 2.0)
+    assert certify_redundancy(A, b, 4).kind == "redundant"
+    assert certify_redundancy(A, b, 0).kind == "irredundant"
+    # inside the plane z = 0, the row x <= 1 is a facet and x + z <= 1 is implied by it
+    A = np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [1.0, 0.0, 1.0]])
+    b = np.array([1.0, 0.0, 1.5])
+    c = certify_redundancy(A, b, 2, [[0.0, 0.0, 1.0]], [0.0])
+    assert c.verified and c.kind == "redundant"
+    with pytest.raises(IndexError):
+        certify_redundancy(A, b, 3)

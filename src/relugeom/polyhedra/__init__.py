@@ -14,9 +14,9 @@ solve_lp, LPResult, LPStatus, LPBackend
     UNBOUNDED and FAILED are kept apart, never raised.
 IncrementalLP
     A warm-started HiGHS model to modify and re-solve (objectives, rows, bounds).
-exact_strictly_inside, farkas_certificate, bound_certificate
+exact_strictly_inside, farkas_certificate, bound_certificate, certify_redundancy
     Exact rational checks of float data: strict inclusion, emptiness proofs, bounds on
-    ``max c·x`` (weak duality), verified in exact arithmetic.
+    ``max c·x`` (weak duality), (ir)redundancy of a row, verified in exact arithmetic.
 
 Examples
 --------
@@ -30,10 +30,12 @@ from ._vpoly import VPolytope
 from ._lp import LPBackend, LPResult, LPStatus, solve_lp
 from ._highs import IncrementalLP
 from ._cdd import generators, inequalities
-from ._exact import (BoundCertificate, FarkasCertificate, StrictCheck, bound_certificate,
-                     exact_strictly_inside, farkas_certificate, to_fractions)
+from ._exact import (BoundCertificate, FarkasCertificate, RedundancyCertificate, StrictCheck,
+                     bound_certificate, certify_redundancy, exact_strictly_inside,
+                     farkas_certificate, to_fractions)
 
 __all__ = ["HPolytope", "Box", "VPolytope", "irredundant_rows", "solve_lp", "LPResult", "LPStatus",
            "LPBackend", "IncrementalLP", "generators", "inequalities", "AffineHull",
            "exact_strictly_inside", "StrictCheck", "farkas_certificate", "FarkasCertificate",
-           "bound_certificate", "BoundCertificate", "to_fractions"]
+           "bound_certificate", "BoundCertificate", "to_fractions", "certify_redundancy",
+           "RedundancyCertificate"]

@@ -9,6 +9,9 @@ problem; these functions decide it exactly (``fractions.Fraction`` and python-fl
 - :func:`farkas_certificate` — a rational ``y >= 0`` (and free ``y_eq``) with
   ``yᵀA + y_eqᵀA_eq = 0`` and ``yᵀb + y_eqᵀb_eq < 0``: a proof that
   ``{A x <= b, A_eq x = b_eq}`` is empty.
+- :func:`certify_redundancy` — row ``i`` of ``A x <= b`` is redundant (an exact dual
+  certificate) or irredundant (a witness point inside the other rows and strictly beyond
+  row ``i``, checked exactly).
 - :func:`bound_certificate` — a rational ``y >= 0``, ``y_eq`` with
   ``yᵀA + y_eqᵀA_eq = c`` and ``yᵀb + y_eqᵀb_eq <= bound``: a proof that
   ``max c·x <= bound`` over the polyhedron (weak duality).
@@ -38,7 +41,8 @@ from ._lp import LPStatus, solve_lp
 log = logging.getLogger(__name__)
 
 __all__ = ["StrictCheck", "exact_strictly_inside", "FarkasCertificate", "farkas_certificate",
-           "BoundCertificate", "bound_certificate", "to_fractions"]
+           "BoundCertificate", "bound_certificate", "to_fractions", "RedundancyCertificate",
+           "certify_redundancy"]
 
 _U = np.finfo(float).eps / 2  # unit roundoff
 
@@ -320,11 +324,57 @@ def _verify(y: Sequence[Fraction], y_eq: Sequence[Fraction], Af, bf, Ef, ef, tar
     return True, value, "ok"
 
 
+def _residual_fix(y: list[Fraction], z: list[Fraction], A: np.ndarray, Ae: np.ndarray,
+                  Af, Ef, target: list[Fraction], tol: Tolerance
+                  ) -> tuple[list[Fraction], list[Fraction]] | None:
+    """Make ``yᵀA + zᵀA_eq = target`` exact by adding ``w >= 0`` (and free ``u``) with
+    ``Aᵀw + A_eqᵀu = r``, ``r`` the exact residual; ``w`` is a vertex of a float LP
+    (scaled to ``|r|_inf = 1``) repaired exactly on its support."""
+    m, n = A.shape
+    k = Ae.shape[0]
+    comb = _combination(y, Af, n)
+    comb2 = _combination(z, Ef, n)
+    r = [target[j] - comb[j] - comb2[j] for j in range(n)]
+    big = max(abs(v) for v in r)
+    if big == 0:
+        return y, z
+    rs = [v / big for v in r]
+    M = np.hstack([A.T, Ae.T])
+    res = solve_lp(np.concatenate([np.ones(m), np.zeros(k)]), None, None, M,
+                   np.array([float(v) for v in rs]),
+                   bounds=[(0, None)] * m + [(None, None)] * k, tol=tol)
+    if not res.optimal:
+        return None
+    w_f, u_f = res.x[:m], res.x[m:]
+    supp = np.flatnonzero(w_f > tol.feas_atol * max(1.0, np.max(w_f, initial=0.0)))
+    cols = [("y", int(i)) for i in supp] + [("z", j) for j in range(k)]
+    Mx = [[Af[i][j] if kind == "y" else Ef[i][j] for kind, i in cols] for j in range(n)]
+    guess = [Fraction(float(w_f[i])).limit_denominator(10**12) if kind == "y"
+             else Fraction(float(u_f[i])).limit_denominator(10**12) for kind, i in cols]
+    sol = _exact_repair(Mx, rs, guess)
+    if sol is None:
+        return None
+    y2, z2 = list(y), list(z)
+    for (kind, i), v in zip(cols, sol):
+        if kind == "y":
+            if v < 0:
+                return None
+            y2[i] += v * big
+        else:
+            z2[i] += v * big
+    return y2, z2
+
+
 def _certify(A: np.ndarray, b: np.ndarray, Ae: np.ndarray, be: np.ndarray,
              target: list[Fraction], value_target: Fraction | None,
              float_guesses: list[tuple[np.ndarray, np.ndarray]], accept, tol: Tolerance,
+             extra: np.ndarray | None = None,
              ) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...], Fraction | None, bool, str]:
-    """Rationalise float multipliers, repair them exactly on their support, verify."""
+    """Rationalise float multipliers, repair them exactly on their support, verify.
+
+    ``extra``: rows that may join the support in the repair (e.g. the active rows at a
+    float optimum: they span what the rounded data need when the support alone does not).
+    """
     m, n = A.shape
     k = len(be)
     Af = [[Fraction(v) for v in row] for row in A.tolist()]
@@ -345,13 +395,23 @@ def _certify(A: np.ndarray, b: np.ndarray, Ae: np.ndarray, be: np.ndarray,
             sc = 1.0 / sy if sy > 0 else 1.0 / -v
             y_f, z_f = y_f * sc, z_f * sc
         y_f = np.where(y_f > tol.feas_atol * max(1.0, np.max(y_f, initial=0.0)), y_f, 0.0)
-        supp = np.flatnonzero(y_f)
-        for max_den in (10**4, 10**8, 10**12):
+        supp0 = np.flatnonzero(y_f)
+        supports = [supp0]
+        if extra is not None and len(np.setdiff1d(extra, supp0)):
+            supports.append(np.concatenate([supp0, np.setdiff1d(extra, supp0)]))
+        for max_den, supp in [(md, sp) for sp in supports for md in (10**4, 10**8, 10**12)]:
             yq = _rationalize(y_f, max_den)
             zq = _rationalize(z_f, max_den)
             ok, val, msg = _verify(yq, zq, Af, bf, Ef, ef, target)
             if ok and accept(val):
                 return tuple(yq), tuple(zq), val, True, f"rationalised (denominators <= {max_den})"
+            if not ok and supp is supp0:  # close the exact residual with a nonnegative fix
+                fixed = _residual_fix(yq, zq, A, Ae, Af, Ef, target, tol)
+                if fixed is not None:
+                    ok2, val2, _ = _verify(fixed[0], fixed[1], Af, bf, Ef, ef, target)
+                    if ok2 and accept(val2):
+                        return (tuple(fixed[0]), tuple(fixed[1]), val2, True,
+                                f"rationalised (denominators <= {max_den}) and residual fixed exactly")
             # exact repair on the support: [A_Sᵀ A_eqᵀ] v = target (+ value row for Farkas)
             cols = [("y", int(i)) for i in supp] + [("z", j) for j in range(k)]
             M = [[Af[i][j] if kind == "y" else Ef[i][j] for kind, i in cols] for j in range(n)]
@@ -510,6 +570,95 @@ def bound_certificate(c: object, A: object, b: object, bound: float | Fraction,
     target = [Fraction(v) for v in cv.tolist()]
     y_f = np.maximum(res.dual, 0.0)
     z_f = res.dual_eq if res.dual_eq is not None else np.zeros(k)
+    slack = b - A @ res.x
+    scale = 1.0 + np.abs(A) @ np.abs(res.x) + np.abs(b)
+    active = np.flatnonzero(slack <= 1e3 * t.feas_atol * scale)
     y, z, val, ok, msg = _certify(A, b, Ae, be, target, None, [(y_f, z_f)],
-                                  lambda v: v is not None and v <= bnd, t)
+                                  lambda v: v is not None and v <= bnd, t, extra=active)
     return BoundCertificate("dual", y, z, val, bnd, ok, msg, t)
+
+
+# --------------------------------------------------------------------- redundancy
+@dataclass(frozen=True)
+class RedundancyCertificate:
+    """Exact proof that row ``row`` of ``A x <= b`` is redundant or irredundant.
+
+    ``kind == "irredundant"``: ``witness`` satisfies every other row (``<=``, exactly) and
+    violates row ``row`` (``>``, exactly), so dropping the row enlarges the polyhedron.
+    ``kind == "redundant"``: ``y >= 0`` over the other rows (and ``y_eq``) with
+    ``yᵀA_others + y_eqᵀA_eq = a_row`` and ``yᵀb_others + y_eqᵀb_eq <= b_row`` exactly, so
+    the row is implied. ``kind == "undecided"``: neither could be confirmed (``verified``
+    False).
+
+    Examples
+    --------
+    >>> certify_redundancy([[1.0], [1.0], [-1.0]], [1.0, 2.0, 0.0], 1).kind
+    'redundant'
+    """
+
+    row: int
+    kind: str
+    verified: bool
+    witness: np.ndarray | None
+    y: tuple[Fraction, ...]
+    y_eq: tuple[Fraction, ...]
+    message: str
+    tol: Tolerance = field(repr=False)
+
+
+def certify_redundancy(A: object, b: object, row: int, A_eq: object | None = None,
+                       b_eq: object | None = None, *, tol: Tolerance | None = None
+                       ) -> RedundancyCertificate:
+    """Decide, with an exact certificate, whether row ``row`` of ``A x <= b`` is redundant.
+
+    A float LP ``max s`` s.t. ``a_j x + s |a_j| <= b_j`` (j ≠ row), ``a_row x >= b_row + s |a_row|``
+    proposes a witness point (when ``s > 0``); it is checked exactly. Otherwise the float
+    duals of ``max a_row x`` over the other rows are turned into an exact
+    :func:`bound_certificate` of ``max a_row x <= b_row``.
+
+    Returns
+    -------
+    RedundancyCertificate
+
+    Examples
+    --------
+    >>> c = certify_redundancy([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]], [1.0, 1.0, 0.0], 2)
+    >>> c.kind, c.verified
+    ('irredundant', True)
+    """
+    t = resolve(tol)
+    A, b, Ae, be = _prep(A, b, A_eq, b_eq)
+    m, n = A.shape
+    k = len(be)
+    if not 0 <= row < m:
+        raise IndexError(f"row must be in [0, {m}); got {row}")
+    others = np.array([j for j in range(m) if j != row], dtype=np.int64)
+    a, bi = A[row], b[row]
+    norms = np.linalg.norm(A, axis=1)
+    # witness LP over (x, s)
+    A_ub = np.vstack([np.hstack([A[others], norms[others, None]]),
+                      np.hstack([-a, [norms[row]]])[None]])
+    b_ub = np.concatenate([b[others], [-bi]])
+    c = np.zeros(n + 1)
+    c[-1] = -1.0
+    res = solve_lp(c, A_ub, b_ub, np.hstack([Ae, np.zeros((k, 1))]) if k else None,
+                   be if k else None, bounds=[(None, None)] * n + [(None, 1.0)], tol=t)
+    empty = (tuple([Fraction(0)] * (m - 1)), tuple([Fraction(0)] * k))
+    if res.optimal and res.x[-1] > 0:
+        x = res.x[:n]
+        ok = True
+        if len(others):
+            ok = exact_strictly_inside(A[others], b[others], x).min_slack >= 0
+        ok = ok and exact_strictly_inside(-a[None], [-bi], x).inside
+        if ok and k:
+            ok = all(_exact_slack(r, e, x.tolist()) == 0 for r, e in zip(Ae.tolist(), be.tolist()))
+        if ok:
+            return RedundancyCertificate(row, "irredundant", True, x, *empty,
+                                         "witness point checked exactly", t)
+    bc = bound_certificate(a, A[others], b[others], Fraction(float(bi)),
+                           Ae if k else None, be if k else None, tol=t)
+    if bc.verified:
+        return RedundancyCertificate(row, "redundant", True, None, bc.y, bc.y_eq,
+                                     f"implied by the other rows ({bc.kind} certificate)", t)
+    return RedundancyCertificate(row, "undecided", False, None, *empty,
+                                 f"no exact certificate: {bc.message}", t)
