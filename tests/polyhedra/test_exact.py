@@ -199,3 +199,18 @@ def test_certify_redundancy_touching_row_and_equalities():
     assert c.verified and c.kind == "redundant"
     with pytest.raises(IndexError):
         certify_redundancy(A, b, 3)
+
+
+@given(seed=seeds, m=st.integers(1, 6), d=st.integers(1, 5))
+def test_farkas_with_rounded_dependencies_inside_a_box(seed, m, d):
+    """Float rows only approximately dependent (Σλa = ε ≠ 0 exactly) + a box: still exactly
+    infeasible, and the certificate must absorb ε with the box rows."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(m, d))
+    lam = rng.uniform(0.2, 2.0, size=m)
+    A = np.vstack([A, -(lam @ A), np.eye(d), -np.eye(d)])
+    b = np.concatenate([rng.normal(size=m), [0.0], np.full(2 * d, 10.0)])
+    b[m] = -(lam @ b[:m]) - 0.5  # gap 0.5 >> 20 * |ε|
+    cert = farkas_certificate(A, b)
+    assert cert.verified, cert.message
+    assert check_farkas(A, b, cert.y)
