@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 
 _ONE = np.uint64(1)
 _CHUNK = 1 << 20  # rows per chunk in memory-heavy vectorized passes
+_H_BUDGET = 512 * 2 ** 20  # bytes for caching the previous layer's outputs at vertices
 _IDX = np.int32  # vertex indices (int64 above 2**31 - 1 vertices is not supported)
 _MAX_EXACT = 20000  # near ties decided exactly before giving up (degenerate)
 _HASH_SEED = 0x5EED
@@ -138,7 +139,7 @@ class _Grow:
     def extend(self, block: np.ndarray) -> None:
         need = self.n + len(block)
         if need > len(self.a):
-            cap = max(need, int(len(self.a) * 1.6) + 64)
+            cap = max(need, int(len(self.a) * 1.3) + 64)
             new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
             new[: self.n] = self.a[: self.n]
             self.a = new
@@ -146,9 +147,13 @@ class _Grow:
         self.n = need
 
 
+_POW2 = np.left_shift(_ONE, np.arange(64, dtype=np.uint64))
+
+
 def _bit(h: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
-    h = np.asarray(h, dtype=np.int64)
-    return h >> 6, np.left_shift(_ONE, (h & 63).astype(np.uint64))
+    """Word index and bit mask of hyperplane(s) ``h``."""
+    h = np.asarray(h)
+    return h >> 6, _POW2[h & 63]
 
 
 def _mask_indices(M: np.ndarray, count: int) -> np.ndarray | None:
@@ -185,9 +190,11 @@ def _words_to_bool(M: np.ndarray, start: int, n: int) -> np.ndarray:
 def _pattern_keys(patterns: np.ndarray) -> np.ndarray:
     """Sortable keys (void, big-endian bytes) of bool patterns (R, N): contract order."""
     pk = np.packbits(patterns, axis=1)
-    if pk.shape[1] == 0:
-        pk = np.zeros((len(patterns), 1), dtype=np.uint8)
-    return np.ascontiguousarray(pk).view(f"V{pk.shape[1]}").ravel()
+    nb = pk.shape[1]
+    if nb <= 8:  # one big-endian word: numeric order = byte order, and fast to search
+        pk = np.hstack([pk, np.zeros((len(pk), 8 - nb), dtype=np.uint8)])
+        return np.ascontiguousarray(pk).view(">u8").ravel().astype(np.uint64)
+    return np.ascontiguousarray(pk).view(f"V{nb}").ravel()
 
 
 def _sort_order(patterns: np.ndarray) -> np.ndarray:
@@ -227,6 +234,21 @@ def _pair_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if n > 2 and np.any(np.all(ks[1:-1:2] == ks[2::2], axis=1)):
         return None
     return order[0::2], order[1::2]
+
+
+def _upward(X: np.ndarray, NB: np.ndarray, c: np.ndarray) -> np.ndarray | None:
+    """``NB[v, p, s]`` exists and goes ``c``-upward from ``v`` (chunked); None on a tie."""
+    cx = X @ c
+    UP = np.empty(NB.shape, dtype=bool)
+    for s in range(0, len(NB), _CHUNK):
+        nb = NB[s: s + _CHUNK]
+        has = nb >= 0
+        ncx = cx[np.where(has, nb, 0)]
+        here = cx[s: s + _CHUNK, None, None]
+        if np.any(has & (ncx == here)):
+            return None
+        UP[s: s + _CHUNK] = has & (ncx > here)
+    return UP
 
 
 def _forward(net, X: np.ndarray, n_layers: int) -> np.ndarray:
@@ -443,9 +465,9 @@ class _Run:
             for l, width in enumerate(net.hidden_widths):
                 # cache the previous layer's outputs at the vertices when recomputing them
                 # per neuron would cost much more than interpolating them for new vertices
-                flops = sum(net.widths[i] * net.widths[i + 1] for i in range(l))
+                # (while it fits in _H_BUDGET bytes)
                 self.H = None
-                if l and flops > 16 * net.widths[l]:
+                if l and self.X.n * net.widths[l] * 8 < _H_BUDGET:
                     self.H = _Grow(_forward(net, self.X.v, l))
                 for j in range(width):
                     k = int(net.layer_offsets[l]) + j
@@ -476,6 +498,8 @@ class _Run:
     def _add_neuron(self, l: int, j: int, k: int) -> str | None:
         net, tol, d, m = self.net, self.tol, self.d, self.m
         w, beta = net.weights[l][j], float(net.biases[l][j])
+        if self.H is not None and len(self.H.a) * self.H.a.shape[1] * 8 > _H_BUDGET:
+            self.H = None  # too big now: recompute per neuron from the coordinates
         if self.H is None:
             val, scale = _neuron_values(net, self.X.v, l, j)
         else:
@@ -675,6 +699,7 @@ class _Run:
         zidx = _mask_indices(Z, d)
         if zidx is None:
             return self._degenerate("non-simple vertex")
+        zidx = zidx.astype(np.int16 if m + N < 2 ** 15 else np.int32)
         # half-edges: vertex a, position p of the hyperplane it leaves, side, other end b
         NB = np.full((nV, d, 2), -1, dtype=np.int64 if nV >= 2 ** 31 - 1 else np.int32)
         filled = 0
@@ -694,19 +719,15 @@ class _Run:
         if filled != expected or int(np.count_nonzero(NB >= 0)) != expected:
             return self._degenerate("vertex incidences are not those of simple vertices")
         del ar
-        has = NB >= 0
         for attempt in range(4):
             if attempt:
                 self.c = self._direction(attempt)
-            cx = X @ self.c
-            ncx = cx[np.where(has, NB, 0)]
-            if not np.any(has & (ncx == cx[:, None, None])):
+            UP = _upward(X, NB, self.c)
+            if UP is not None:
                 break
         else:
             return self._degenerate("no generic direction found (ties)")
         self.stats["direction_attempts"] = attempt + 1
-        UP = has & (ncx > cx[:, None, None])
-        del ncx, has
         cnt = UP.sum(axis=2)  # (V, d)
         mult = np.prod(cnt, axis=1)
         R = int(mult.sum())
