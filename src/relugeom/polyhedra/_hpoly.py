@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,8 +96,8 @@ class HPolytope:
     Notes
     -----
     The name says polytope, but unbounded polyhedra are allowed; :meth:`is_bounded` tells.
-    The constructor only stores and checks shapes; every computation is a method (and is
-    cached, since the object is immutable).
+    The constructor only stores and checks shapes (the arrays are read-only); every
+    computation is a method.
 
     Examples
     --------
