@@ -362,7 +362,7 @@ def enumerate_skeleton(net, domain: HPolytope, *, tol: Tolerance | None = None,
     ...                   [[0.0, 0.0, 1.0], [0.0]])
     >>> r = enumerate_skeleton(net, Box([-2, -2], [2, 2]))
     >>> r.n_regions, len(r.facets), r.stats["verified"]
-    (7, 21, True)
+    (7, 19, True)
     """
     tol = resolve(tol)
     t0 = time.perf_counter()
