@@ -178,3 +178,13 @@ def test_incremental_equalities_and_bounds():
     assert r.optimal and np.allclose(r.x, [0.25, 0.25, 0.5])
     with pytest.raises(IndexError):
         lp.remove_rows([5])
+
+
+def test_solver_failure_is_its_own_status():
+    """A solve stopped by the time limit is FAILED, never INFEASIBLE/UNBOUNDED/OPTIMAL."""
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(200, 20))
+    lp = IncrementalLP(A, np.ones(200), time_limit=0.0)
+    r = lp.solve(rng.normal(size=20))
+    assert r.status is LPStatus.FAILED and not r.optimal
+    assert np.isnan(r.value) and r.x is None and "time limit" in r.message
