@@ -311,6 +311,18 @@ def _solve_highspy(c: np.ndarray, A: np.ndarray, b_lo: np.ndarray, b_hi: np.ndar
     return None
 
 
+def _plausible(x: np.ndarray, Au: np.ndarray, bu: np.ndarray, Ae: np.ndarray, be: np.ndarray,
+               lo: np.ndarray, hi: np.ndarray, tol: Tolerance) -> bool:
+    """Cheap guard: an 'optimal' point must satisfy the constraints (scaled tolerance)."""
+    atol = 1e3 * max(tol.feas_atol, 1e-10)
+    sx = 1.0 + np.abs(x).max(initial=0.0)
+    if len(bu) and np.any(Au @ x - bu > atol * (1.0 + np.abs(bu)) * sx):
+        return False
+    if len(be) and np.any(np.abs(Ae @ x - be) > atol * (1.0 + np.abs(be)) * sx):
+        return False
+    return bool(np.all(x >= lo - atol * sx) and np.all(x <= hi + atol * sx))
+
+
 def _solve_scipy(c, A_ub, b_ub, A_eq, b_eq, lo, hi, tol: Tolerance) -> LPResult:
     from scipy.optimize import linprog
 
@@ -411,6 +423,9 @@ def solve_lp(
         b_lo = np.concatenate([np.full(len(bu), -_INF), be])
         b_hi = np.concatenate([bu, be])
         res = _solve_highspy(c, A, b_lo, b_hi, lo, hi, len(bu), tol)
+        if res is not None and res.optimal and not _plausible(res.x, Au, bu, Ae, be, lo, hi, tol):
+            log.info("highspy optimum violates the constraints; retrying with scipy")
+            res = None
         if res is not None:
             return res
         log.info("highspy gave no usable status; retrying with scipy.optimize.linprog")
