@@ -10,8 +10,9 @@ Usage::
     python benchmarks/acasxu.py --instances 1_1:1 3_3:2
     python benchmarks/acasxu.py --nnenum /work/peers/nnenum   # side by side (its own deps)
 
-Each instance runs in a fresh subprocess (``--no-subprocess`` to run in-process), so the
-time includes loading the network and the property but not Python start-up.
+Each instance runs in a fresh single-threaded subprocess (BLAS threads = 1, as nnenum was
+measured single-process; ``--no-subprocess`` runs in-process), and the time includes loading
+the network and the property but not Python start-up.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ def run_subprocess(net: str, prop: int, timeout: float, seed: int) -> dict:
             "print(json.dumps(acasxu.run_one(%r, %d, %r, %d)))"
             % (str(Path(__file__).parent), net, prop, timeout, seed))
     try:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=timeout + 60)
+                             timeout=timeout + 60, env=env)
     except subprocess.TimeoutExpired:
         return {"verdict": "timeout", "seconds": timeout + 60, "reason": "killed"}
     if out.returncode != 0:

@@ -191,3 +191,25 @@ def test_size_and_domain_errors():
         check_safety(net, halfplane, HPolytope([[1.0]], [0.0]))
     with pytest.raises(TypeError, match="input set must be"):
         check_safety(net, "box", HPolytope([[1.0]], [0.0]))
+
+
+@given(problems())
+@settings(max_examples=15, deadline=None)
+def test_exact_mode_agrees_with_brute_force(prob):
+    net, box, uns = prob
+    res = check_safety(net, box, uns, rng=0, exact=True, falsify=False, time_limit=60)
+    best = brute_force_min_violation(net, box.lo, box.hi, uns)
+    assert res.exact
+    if res.verdict is Verdict.UNSAFE:
+        assert_counterexample(net, InputSet(box), uns, res)
+        assert res.counterexample.exact_margin <= 0
+    elif res.verdict is Verdict.SAFE:
+        assert best > -BAND
+        assert any(c.kind == "leaf" for c in res.certificates)
+        assert all(all(v >= 0 for v in c.y) for c in res.certificates)
+    else:  # only allowed when a certificate could not be found on a boundary case
+        assert res.verdict is Verdict.UNKNOWN and abs(best) <= BAND
+    if best < -BAND:
+        assert res.verdict is Verdict.UNSAFE
+    if best > BAND:
+        assert res.verdict is Verdict.SAFE

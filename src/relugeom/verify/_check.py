@@ -114,6 +114,9 @@ class SafetyResult:
     seed : int or None
     exact : bool
         Whether counterexamples were checked and SAFE leaves certified in exact arithmetic.
+    certificates : tuple of ExactCertificate
+        With ``exact=True``: the verified rational Farkas certificates of every removed
+        piece (see :mod:`relugeom.verify._exact`).
 
     Examples
     --------
@@ -133,6 +136,7 @@ class SafetyResult:
     seconds: float
     seed: int | None
     exact: bool = False
+    certificates: tuple = ()
 
     @property
     def safe(self) -> bool:

@@ -1,0 +1,301 @@
+"""Exactly certified safety checks (``check_safety(..., exact=True)``).
+
+The network's float weights are read as the rationals they are. The input part is split
+into pieces along neuron hyperplanes as in :mod:`relugeom.verify._star`, but every decision
+that removes part of the input set carries a proof in rational arithmetic:
+
+- a neuron is fixed on a piece ``Q`` (no split) only with a Farkas certificate that the
+  other side ``Q ∩ {z_j <= 0}`` (resp. ``{z_j >= 0}``) is empty;
+- a leaf (all neurons decided; ``f(x) = A x + c`` exactly) is safe only with a Farkas
+  certificate that ``Q ∩ {C_j (A x + c) <= d_j}`` is empty, for every unsafe part ``j``.
+
+All systems are built from exact pre-activation maps (python-flint ``fmpq_mat``); float LPs
+only *find* multipliers, which are then repaired on their support and verified exactly.
+Since the pieces (split halves and certified-nonempty sides) cover the input part, SAFE
+with every certificate verified is a proof. This does no relaxation-based pruning, so it is
+meant for small networks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..polyhedra import LPStatus, solve_lp
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ExactCertificate", "farkas_exact", "exact_search"]
+
+
+@dataclass(frozen=True)
+class ExactCertificate:
+    """A verified rational Farkas certificate of one removed piece.
+
+    Attributes
+    ----------
+    input_part : int
+    kind : str
+        ``"leaf"`` (no unsafe output on the piece) or ``"side"`` (one side of a neuron's
+        hyperplane is empty on the piece).
+    signs : tuple of (int, int)
+        The neuron sign constraints ``(neuron, ±1)`` defining the piece.
+    unsafe_part : int or None
+        For leaves, the unsafe polyhedron excluded.
+    y : tuple of Fraction
+        Multipliers (``>= 0``) of the piece's rows: input-set rows, box rows, sign rows,
+        then the extra rows (the unsafe rows or the neuron's side); ``yᵀM = 0``, ``yᵀh < 0``.
+    """
+
+    input_part: int
+    kind: str
+    signs: tuple[tuple[int, int], ...]
+    unsafe_part: int | None
+    y: tuple[Fraction, ...]
+
+
+def _fq(v: float) -> Fraction:
+    return Fraction(float(v))
+
+
+def farkas_exact(Mq: list[list[Fraction]], hq: list[Fraction], tol) -> tuple[Fraction, ...] | None:
+    """Rational ``y >= 0`` with ``yᵀM = 0`` and ``yᵀh < 0`` for the exact system ``M x <= h``.
+
+    Floats find a vertex of ``{y >= 0, Mᵀy = 0, hᵀy = -1}``; its support is solved exactly;
+    the result is verified exactly. None when no certificate is found.
+
+    Examples
+    --------
+    >>> F = Fraction
+    >>> farkas_exact([[F(1)], [F(-1)]], [F(0), F(-1)], None)       # x <= 0, x >= 1
+    (Fraction(1, 1), Fraction(1, 1))
+    >>> farkas_exact([[F(1)]], [F(1)], None) is None
+    True
+    """
+    from flint import fmpq, fmpq_mat
+
+    m = len(Mq)
+    n = len(Mq[0]) if m else 0
+    Mf = np.array([[float(v) for v in row] for row in Mq]).reshape(m, n)
+    hf = np.array([float(v) for v in hq])
+    # alternative LP: min sum y, y >= 0, M^T y = 0, h^T y = -1
+    A_eq = np.vstack([Mf.T, hf[None, :]])
+    b_eq = np.zeros(n + 1)
+    b_eq[-1] = -1.0
+    r = solve_lp(np.ones(m), None, None, A_eq, b_eq, bounds=(0, None), tol=tol)
+    if r.status is not LPStatus.OPTIMAL:
+        return None
+    yf = r.x
+    S = [i for i in range(m) if yf[i] > 1e-12 * max(1.0, float(yf.max()))]
+    if not S:
+        return None
+    # exact: columns S of [M^T; h^T] y_S = [0; -1]
+    cols = len(S)
+    aug = fmpq_mat(n + 1, cols + 1)
+    for c, i in enumerate(S):
+        for a in range(n):
+            v = Mq[i][a]
+            aug[a, c] = fmpq(v.numerator, v.denominator)
+        aug[n, c] = fmpq(hq[i].numerator, hq[i].denominator)
+    aug[n, cols] = fmpq(-1)
+    R, rank = aug.rref()
+    pivots = []
+    for row in range(rank):
+        for c in range(cols + 1):
+            if R[row, c] != 0:
+                pivots.append(c)
+                break
+    if cols in pivots:  # inconsistent
+        return None
+    free = [c for c in range(cols) if c not in pivots]
+    y = {c: Fraction(float(yf[S[c]])).limit_denominator(10**12) for c in free}
+    for row, pc in enumerate(pivots):
+        val = R[row, cols]
+        v = Fraction(int(val.p), int(val.q))
+        for c in free:
+            q = R[row, c]
+            if q != 0:
+                v -= Fraction(int(q.p), int(q.q)) * y[c]
+        y[pc] = v
+    full = [Fraction(0)] * m
+    for c, i in enumerate(S):
+        full[i] = y[c]
+    # verify exactly
+    if any(v < 0 for v in full):
+        return None
+    for a in range(n):
+        if sum((full[i] * Mq[i][a] for i in S), Fraction(0)) != 0:
+            return None
+    if not sum((full[i] * hq[i] for i in S), Fraction(0)) < 0:
+        return None
+    return tuple(full)
+
+
+def _exact_maps(net):
+    Wq = [[[_fq(v) for v in row] for row in W] for W in net.weights]
+    bq = [[_fq(v) for v in b] for b in net.biases]
+    return Wq, bq
+
+
+def _matmul(W: list[list[Fraction]], M: list[list[Fraction]]) -> list[list[Fraction]]:
+    cols = list(zip(*M)) if M else []
+    return [[sum((w * c for w, c in zip(row, col)), Fraction(0)) for col in cols] for row in W]
+
+
+def _matvec(W: list[list[Fraction]], v: list[Fraction]) -> list[Fraction]:
+    return [sum((w * x for w, x in zip(row, v)), Fraction(0)) for row in W]
+
+
+def exact_search(ctx, bounds, stats: dict, result):
+    """The ``exact=True`` path of :func:`~relugeom.verify.check_safety`.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> from relugeom.polyhedra import Box, HPolytope
+    >>> from relugeom.verify import check_safety
+    >>> r = check_safety(ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]]), Box([-1], [2]),
+    ...                  HPolytope([[-1.0]], [-3.0]), exact=True, rng=0)
+    >>> r.verdict.value, len(r.certificates) > 0
+    ('safe', True)
+    """
+    from ._check import Verdict, _confirm
+
+    net, ins, uns, tol = ctx.net, ctx.ins, ctx.uns, ctx.tol
+    d = net.input_dim
+    Lh = net.n_layers - 1
+    Wq, bq = _exact_maps(net)
+    Cq = [[_fq(v) for v in row] for row in uns.C]
+    dq = [_fq(v) for v in uns.d]
+    certs: list[ExactCertificate] = []
+    stats.update(exact_pieces=0, exact_certificates=0, exact_failed=0)
+    uncertified = False
+    timed_out = False
+    eye = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
+    for k in range(len(ins)):
+        lo, hi = bounds[k]
+        part = ins.parts[k]
+        Af = [np.eye(d), -np.eye(d), part.A, part.A_eq, -part.A_eq]
+        bf = [hi, -lo, part.b, part.b_eq, -part.b_eq]
+        A0 = np.vstack(Af)
+        b0 = np.concatenate(bf)
+        Aq0 = [[_fq(v) for v in row] for row in A0]
+        bq0 = [_fq(v) for v in b0]
+        # node: (float rows, exact rows, layer, neuron, P, p, Pq, pq, signs)
+        P0, p0 = net.weights[0], net.biases[0]
+        stack = [(A0, b0, Aq0, bq0, 0, 0, P0, p0, _matmul(Wq[0], eye), list(bq[0]), ())]
+        while stack:
+            if ctx.out_of_time():
+                timed_out = True
+                break
+            A, b, Aq, bqq, layer, j, P, p, Pq, pq, signs = stack.pop()
+            if layer == Lh:
+                stats["exact_pieces"] += 1
+                for jj in range(uns.n_parts):
+                    rows = np.flatnonzero(uns.group == jj)
+                    Cj = uns.C[rows]
+                    # float LP: most violating point of part jj on the piece
+                    A_ub = np.vstack([np.hstack([A, np.zeros((len(b), 1))]),
+                                      np.hstack([Cj @ P, -np.ones((len(rows), 1))])])
+                    b_ub = np.concatenate([b, uns.d[rows] - Cj @ p])
+                    cost = np.zeros(d + 1)
+                    cost[-1] = 1.0
+                    r = solve_lp(cost, A_ub, b_ub, tol=tol)
+                    if r.status is LPStatus.OPTIMAL and r.value <= 0:
+                        cex = _confirm(net, ins, uns, k, r.x[:d], tol, True, (lo, hi))
+                        if cex is not None:
+                            return result(Verdict.UNSAFE, cex, "counterexample found by an exact region LP", 0.0)
+                    # exact certificate that piece ∩ {C_j f(x) <= d_j} is empty
+                    Mq = list(Aq) + [[sum((Cq[r_][o] * Pq[o][a] for o in range(len(Pq))), Fraction(0))
+                                      for a in range(d)] for r_ in rows]
+                    hq = list(bqq) + [dq[r_] - sum((Cq[r_][o] * pq[o] for o in range(len(pq))), Fraction(0))
+                                      for r_ in rows]
+                    y = farkas_exact(Mq, hq, tol)
+                    if y is None:
+                        stats["exact_failed"] += 1
+                        uncertified = True
+                    else:
+                        stats["exact_certificates"] += 1
+                        certs.append(ExactCertificate(k, "leaf", signs, int(jj), y))
+                continue
+            n_k = P.shape[0]
+            split = False
+            while j < n_k:
+                gid = int(net.layer_offsets[layer] + j)
+                g, g0 = P[j], p[j]
+                lo_r = solve_lp(g, A, b, tol=tol)
+                hi_r = solve_lp(-g, A, b, tol=tol)
+                if lo_r.status is LPStatus.INFEASIBLE:
+                    break
+                zmin = lo_r.value + g0 if lo_r.optimal else -np.inf
+                zmax = -hi_r.value + g0 if hi_r.optimal else np.inf
+                side = None
+                if zmin > 0:    # try: {z_j <= 0} is empty on the piece -> active
+                    side = +1
+                    row, rhs = Pq[j], -pq[j]
+                elif zmax < 0:  # try: {z_j >= 0} is empty -> inactive
+                    side = -1
+                    row, rhs = [-v for v in Pq[j]], pq[j]
+                if side is not None:
+                    y = farkas_exact(list(Aq) + [row], list(bqq) + [rhs], tol)
+                    if y is not None:
+                        stats["exact_certificates"] += 1
+                        certs.append(ExactCertificate(k, "side", signs, None, y))
+                        signs = signs + ((gid, side),)
+                        if side < 0:
+                            Pq = [r_ if i != j else [Fraction(0)] * d for i, r_ in enumerate(Pq)]
+                            pq = [v if i != j else Fraction(0) for i, v in enumerate(pq)]
+                            P = P.copy()
+                            p = p.copy()
+                            P[j] = 0.0
+                            p[j] = 0.0
+                        j += 1
+                        continue
+                # split along z_j = 0 (both halves kept: the union covers the piece)
+                on = (np.vstack([A, -g[None]]), np.append(b, g0), Aq + [[-v for v in Pq[j]]], bqq + [pq[j]])
+                off = (np.vstack([A, g[None]]), np.append(b, -g0), Aq + [list(Pq[j])], bqq + [-pq[j]])
+                P_off, p_off = P.copy(), p.copy()
+                P_off[j] = 0.0
+                p_off[j] = 0.0
+                Pq_off = [r_ if i != j else [Fraction(0)] * d for i, r_ in enumerate(Pq)]
+                pq_off = [v if i != j else Fraction(0) for i, v in enumerate(pq)]
+                stack.append((*off, layer, j + 1, P_off, p_off, Pq_off, pq_off, signs + ((gid, -1),)))
+                stack.append((*on, layer, j + 1, P, p, Pq, pq, signs + ((gid, 1),)))
+                split = True
+                break
+            if split or j < n_k:
+                if not split:  # empty piece (float LP infeasible): certify it
+                    y = farkas_exact(Aq, bqq, tol)
+                    if y is None:
+                        stats["exact_failed"] += 1
+                        uncertified = True
+                    else:
+                        stats["exact_certificates"] += 1
+                        certs.append(ExactCertificate(k, "side", signs, None, y))
+                continue
+            # layer done: P, p already have inactive rows zeroed -> next layer's maps
+            nxt = layer + 1
+            P2 = net.weights[nxt] @ P
+            p2 = net.weights[nxt] @ p + net.biases[nxt]
+            Pq2 = _matmul(Wq[nxt], Pq)
+            pq2 = [a + c for a, c in zip(_matvec(Wq[nxt], pq), bq[nxt])]
+            stack.append((A, b, Aq, bqq, nxt, 0, P2, p2, Pq2, pq2, signs))
+        if timed_out:
+            break
+    if timed_out:
+        return _with_certs(result(Verdict.TIMEOUT, None, "time limit hit during the exact search", 0.0), certs)
+    if uncertified:
+        return _with_certs(result(Verdict.UNKNOWN, None, f"{stats['exact_failed']} piece(s) could not be "
+                                  "certified exactly", 0.0), certs)
+    return _with_certs(result(Verdict.SAFE, None, f"every piece excluded by a rational Farkas certificate "
+                              f"verified exactly ({len(certs)} certificates)", 1.0), certs)
+
+
+def _with_certs(res, certs):
+    from dataclasses import replace
+
+    return replace(res, certificates=tuple(certs))
