@@ -229,3 +229,13 @@ def test_suite_N2a():
     assert cx.n_regions == 412
     assert cx.complete
     assert cx.check(max_facets=200).ok
+
+
+def test_count_regions_auto_matches_lp():
+    net = random_network((2, 6, 6, 1), rng=14)
+    B = Box([-1.0, -1.0], [1.0, 1.0])
+    c_auto = count_regions(net, B)  # skeleton when available (patterns only), else LP
+    c_lp = count_regions(net, B, method="lp")
+    assert c_auto.n_regions == c_lp.n_regions == enumerate_regions(net, B, method="lp").n_regions
+    assert c_lp.n_linear_pieces == c_lp.n_regions  # generic weights: every region its own piece
+    assert set(c_lp.to_dict()) >= {"n_regions", "seconds", "tolerance"}

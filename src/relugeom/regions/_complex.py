@@ -366,6 +366,8 @@ class RegionComplex:
     def locate(self, x: object) -> np.ndarray | int:
         """Region index of each point (``-1`` outside the domain).
 
+        Points live in the complex's space: slice coordinates for a complex on a
+        :class:`~relugeom.regions.Slice` (:meth:`to_ambient` maps them to input space).
         The pattern of each point is computed in one batched pass and looked up by its
         packed bits. Points on a boundary get the region of their pattern (ties count as
         inactive, as in :meth:`ReLUNetwork.activation_patterns`); when that pattern is no
