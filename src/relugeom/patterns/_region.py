@@ -68,7 +68,8 @@ class RegionSearchResult:
         FOUND (``theta`` is a checked witness), INFEASIBLE (proven empty; see
         ``certificate``), NOT_FOUND (search gave up; nothing is claimed).
     theta : ndarray or None
-        A flat parameter vector in the layout of :class:`~relugeom.patterns.PatternMap`.
+        A flat parameter vector in the layout of :class:`~relugeom.patterns.PatternMap`
+        (float; an object array of Fractions when forced ties needed an exact projection).
     certificate : dict or None
         For INFEASIBLE: ``{"layer": l, "neuron": k, "active_points": [...],
         "inactive_points": [...], "weights": [Fraction, ...]}`` (layer and neuron from 1,
