@@ -178,7 +178,7 @@ class _Block:
 
     d: int
     key: tuple[int, ...]
-    mons: np.ndarray  # (N, d) index tuples
+    _mons: np.ndarray | None  # (N, d) index tuples (None: enumerated on demand)
     codes: np.ndarray | None  # sorted-order helper
     order: np.ndarray | None
     canon: tuple[int, ...] | None = None  # canonical key (None if canonical itself)
@@ -187,6 +187,13 @@ class _Block:
     Z: np.ndarray | None = None  # (nul, N) integer kernel (int64 or object)
     gen_rows: np.ndarray | None = None  # rows of Z that are minimal generators
     nul: int = -1
+    enum: Any = None  # callable (key, d) -> mons, for lazy blocks
+
+    @property
+    def mons(self) -> np.ndarray:
+        if self._mons is None:
+            self._mons = self.enum(self.key, self.d)
+        return self._mons
 
     @property
     def N(self) -> int:
@@ -422,11 +429,82 @@ class _Store:
         self.monomial_counts: dict[int, int] = {}
 
     # ---- enumeration -----------------------------------------------------------------
+    @property
+    def lazy(self) -> bool:
+        """Blocks enumerated on demand (homogeneous, non-negative grading, with a symmetry)."""
+        G = self.G
+        return (self.symmetry is not None and self.homogeneous and G.shape[1] > 0
+                and bool((G >= 0).all()) and bool((G.sum(axis=1) > 0).all()))
+
+    def _classes(self):
+        if not hasattr(self, "_cls"):
+            rows, inv = np.unique(self.G, axis=0, return_inverse=True)
+            inv = inv.reshape(-1)
+            self._cls = (rows, [np.flatnonzero(inv == c) for c in range(rows.shape[0])])
+            self._keys = {1: rows}
+        return self._cls
+
+    def keys_of_degree(self, d: int) -> np.ndarray:
+        rows, _ = self._classes()
+        while max(self._keys) < d:
+            k = max(self._keys)
+            S = (self._keys[k][:, None, :] + rows[None, :, :]).reshape(-1, rows.shape[1])
+            self._keys[k + 1] = np.unique(S, axis=0)
+        return self._keys[d]
+
+    def enumerate_block(self, key: tuple[int, ...], d: int) -> np.ndarray:
+        """Monomials (sorted index tuples, lex order) of multidegree ``key`` and degree ``d``."""
+        import itertools
+
+        rows, members = self._classes()
+        C = rows.shape[0]
+        target = np.asarray(key, dtype=np.int64)
+        counts_list: list[list[int]] = []
+        # suffix sums to prune: the remaining classes must be able to reach the target
+        counts = [0] * C
+
+        def rec(c: int, rem_deg: int, rem: np.ndarray) -> None:
+            if rem_deg == 0:
+                if not rem.any():
+                    counts_list.append(counts.copy())
+                return
+            if c == C:
+                return
+            g = rows[c]
+            pos = g > 0
+            nmax = int((rem[pos] // g[pos]).min()) if pos.any() else rem_deg
+            nmax = min(nmax, rem_deg)
+            for n in range(nmax, -1, -1):
+                counts[c] = n
+                rec(c + 1, rem_deg - n, rem - n * g)
+            counts[c] = 0
+
+        rec(0, d, target)
+        tuples: list[tuple[int, ...]] = []
+        for cnt in counts_list:
+            parts = [list(itertools.combinations_with_replacement(members[c].tolist(), n))
+                     for c, n in enumerate(cnt) if n]
+            for combo in itertools.product(*parts):
+                tuples.append(tuple(sorted(v for part in combo for v in part)))
+        T = np.array(sorted(tuples), dtype=np.int64).reshape(len(tuples), d)
+        return T
+
     def make_blocks(self, d: int) -> dict[tuple[int, ...], _Block]:
+        if self.lazy:
+            keys = self.keys_of_degree(d)
+            self.monomial_counts[d] = math.comb(self.m + d - 1, d)
+            blocks = {}
+            for kk in keys:
+                key = tuple(int(v) for v in kk)
+                blocks[key] = _Block(d, key, None, None, None, enum=self.enumerate_block)
+            self.blocks[d] = blocks
+            return blocks
         T = monomial_tuples(self.m, d, with_lower=not self.homogeneous)
         self.monomial_counts[d] = T.shape[0]
         if self.G.shape[1]:
-            deg = self.Gext[T].sum(axis=1)
+            deg = np.zeros((T.shape[0], self.G.shape[1]), dtype=np.int64)
+            for t in range(T.shape[1]):
+                deg += self.Gext[T[:, t]]
             lo = deg.min(axis=0)
             span = deg.max(axis=0) - lo + 1
             if float(np.sum(np.log2(span.astype(np.float64)))) < 62:
