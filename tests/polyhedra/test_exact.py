@@ -60,6 +60,25 @@ def test_strict_inside_matches_brute_force(seed, m, n):
     assert exact[r.row] == r.min_slack
 
 
+@given(seed=seeds, K=st.integers(1, 12), m=st.integers(1, 8), n=st.integers(1, 5),
+       shared=st.booleans())
+def test_strict_inside_many_matches_brute_force(seed, K, m, n, shared):
+    from relugeom.polyhedra import exact_strictly_inside_many
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(K, n))
+    A = rng.normal(size=(m, n)) if shared else rng.normal(size=(K, m, n))
+    AX = X @ A.T if shared else np.einsum("kmd,kd->km", A, X)
+    b = AX + rng.normal(size=(K, m)) * rng.choice([1.0, 1e-15, 0.0], size=(K, m)) ** 2
+    b = b[0] if shared else b  # shared system: one b for all points
+    inside, n_exact = exact_strictly_inside_many(A, b, X)
+    for k in range(K):
+        Ak = A if shared else A[k]
+        bk = b if shared else b[k]
+        assert inside[k] == (min(brute_slacks(Ak, bk, X[k])) > 0)
+        assert inside[k] == exact_strictly_inside(Ak, bk, X[k]).inside
+
+
 # ------------------------------------------------------------------ Farkas
 def infeasible_system(rng, m, d, extra):
     """Σ λ_i a_i = 0 exactly (integer rows) and Σ λ_i b_i < 0, plus loose extra rows.

@@ -32,10 +32,11 @@ from ._highs import IncrementalLP
 from ._cdd import generators, inequalities
 from ._exact import (BoundCertificate, FarkasCertificate, RedundancyCertificate, StrictCheck,
                      bound_certificate, certify_redundancy, exact_strictly_inside,
+                     exact_strictly_inside_many,
                      farkas_certificate, to_fractions)
 
 __all__ = ["HPolytope", "Box", "VPolytope", "irredundant_rows", "solve_lp", "LPResult", "LPStatus",
            "LPBackend", "IncrementalLP", "generators", "inequalities", "AffineHull",
-           "exact_strictly_inside", "StrictCheck", "farkas_certificate", "FarkasCertificate",
+           "exact_strictly_inside", "exact_strictly_inside_many", "StrictCheck", "farkas_certificate", "FarkasCertificate",
            "bound_certificate", "BoundCertificate", "to_fractions", "certify_redundancy",
            "RedundancyCertificate"]

@@ -40,7 +40,7 @@ from ._lp import LPStatus, solve_lp
 
 log = logging.getLogger(__name__)
 
-__all__ = ["StrictCheck", "exact_strictly_inside", "FarkasCertificate", "farkas_certificate",
+__all__ = ["StrictCheck", "exact_strictly_inside", "exact_strictly_inside_many", "FarkasCertificate", "farkas_certificate",
            "BoundCertificate", "bound_certificate", "to_fractions", "RedundancyCertificate",
            "certify_redundancy"]
 
@@ -163,6 +163,73 @@ def exact_strictly_inside(A: object, b: object, x: object) -> StrictCheck:
     j = min(range(len(exact)), key=exact.__getitem__)
     ms, row = exact[j], int(cand[j])
     return StrictCheck(ms > 0, ms, row, len(cand))
+
+
+def exact_strictly_inside_many(A: object, b: object, X: object) -> tuple[np.ndarray, int]:
+    """:func:`exact_strictly_inside` for many points (and optionally many systems) at once.
+
+    Parameters
+    ----------
+    A : array_like (m, d) or (K, m, d)
+        One system for all points, or one per point.
+    b : array_like (m,) or (K, m)
+    X : array_like (K, d)
+
+    Returns
+    -------
+    inside : ndarray of bool (K,)
+        ``A_k x_k < b_k`` exactly in every row.
+    n_exact : int
+        How many (point, row) pairs needed exact evaluation (the rest were decided by
+        the rigorous float bound of :func:`exact_strictly_inside`).
+
+    Examples
+    --------
+    >>> inside, n = exact_strictly_inside_many([[1.0, 1.0]], [0.75], [[0.25, 0.5], [0.0, 0.0], [0.1, 0.2]])
+    >>> inside.tolist(), n
+    ([False, True, True], 1)
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (K, d); got {X.shape}")
+    K, d = X.shape
+    A = np.asarray(A, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if A.ndim == 2:
+        if A.shape[1] != d or b.shape != (A.shape[0],):
+            raise ValueError(f"A must be (m, {d}) with b (m,); got {A.shape} and {b.shape}")
+        slack = b[None, :] - X @ A.T
+        mag = np.abs(X) @ np.abs(A).T + np.abs(b)[None, :]
+    elif A.ndim == 3:
+        if A.shape[0] != K or A.shape[2] != d or b.shape != A.shape[:2]:
+            raise ValueError(f"A must be (K, m, {d}) with b (K, m); got {A.shape} and {b.shape}")
+        slack = b - np.einsum("kmd,kd->km", A, X)
+        mag = np.einsum("kmd,kd->km", np.abs(A), np.abs(X)) + np.abs(b)
+    else:
+        raise ValueError(f"A must be 2- or 3-dimensional; got shape {A.shape}")
+    if not (np.isfinite(slack).all() and np.isfinite(mag).all()):
+        raise ValueError("A, b and X must be finite")
+    k = d + 1
+    gamma = k * _U / (1 - k * _U)
+    err = gamma * mag * (1 + 4 * _U) + 2 * d * np.finfo(float).tiny
+    pos = slack - err > 0
+    neg = slack + err <= 0  # certainly not strictly inside
+    inside = pos.all(axis=1)
+    undecided = ~inside & ~neg.any(axis=1)
+    n_exact = 0
+    for i in np.flatnonzero(undecided):
+        rows = np.flatnonzero(~pos[i])
+        Ai = A if A.ndim == 2 else A[i]
+        bi = b if b.ndim == 1 else b[i]
+        xs = X[i].tolist()
+        ok = True
+        for r in rows:
+            n_exact += 1
+            if _exact_slack(Ai[r].tolist(), float(bi[r]), xs) <= 0:
+                ok = False
+                break
+        inside[i] = ok
+    return inside, n_exact
 
 
 # --------------------------------------------------------------------- certificates
