@@ -1,0 +1,126 @@
+"""Pictures of 2-D and 3-D Voronoi cells and of models with their cells (matplotlib, lazy)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..polyhedra import HPolytope, generators
+
+__all__ = ["plot_cell", "plot_cells"]
+
+
+def _window(cell: object, pad: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    pts = np.vstack([cell.vertices, cell.q[None, :]])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = max(1.0, float((hi - lo).max()))
+    return lo - pad * span, hi + pad * span
+
+
+def _clipped_vertices(cell: object, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    d = cell.dim
+    A = np.vstack([cell.A, np.eye(d), -np.eye(d)])
+    b = np.concatenate([cell.b, hi, -lo])
+    V, _ = generators(HPolytope(A, b, cell.A_eq, cell.b_eq))
+    return V
+
+
+def plot_cell(cell: object, ax: object = None, *, window: tuple | None = None, color: str = "C0",
+              alpha: float = 0.3, label: str | None = None, show_q: bool = True) -> object:
+    """Draw a 2-D or 3-D cell, clipped to ``window = (lo, hi)`` (unbounded cells).
+
+    Returns the matplotlib axes.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from relugeom.voronoi import voronoi_cell
+    >>> ax = plot_cell(voronoi_cell([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], [0.0, 0.0, 0.0]))
+    """
+    import matplotlib.pyplot as plt
+
+    d = cell.dim
+    if d not in (2, 3):
+        raise ValueError(f"only 2-D and 3-D cells can be drawn; this one lives in R^{d}")
+    lo, hi = (np.asarray(window[0], float), np.asarray(window[1], float)) if window else _window(cell)
+    V = _clipped_vertices(cell, lo, hi)
+    if ax is None:
+        fig = plt.figure()
+        ax = fig.add_subplot(projection="3d" if d == 3 else None)
+    if d == 2:
+        if len(V) >= 3 and np.linalg.matrix_rank(V - V[0]) == 2:
+            c = V.mean(axis=0)
+            order = np.argsort(np.arctan2(V[:, 1] - c[1], V[:, 0] - c[0]))
+            ax.fill(V[order, 0], V[order, 1], color=color, alpha=alpha, label=label)
+        elif len(V) >= 2:
+            direc = V[-1] - V[0]
+            tt = (V - V[0]) @ direc
+            ax.plot(V[[tt.argmin(), tt.argmax()], 0], V[[tt.argmin(), tt.argmax()], 1], color=color, lw=2,
+                    label=label)
+        if show_q:
+            ax.plot(*cell.q, "o", color=color)
+        ax.set_aspect("equal", adjustable="datalim")
+    else:
+        from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+        from scipy.spatial import ConvexHull, QhullError
+
+        try:
+            hull = ConvexHull(V)
+            ax.add_collection3d(Poly3DCollection([V[s] for s in hull.simplices], alpha=alpha, facecolor=color))
+        except (QhullError, ValueError):
+            if len(V) >= 2:
+                ax.plot(V[:, 0], V[:, 1], V[:, 2], color=color)
+        if show_q:
+            ax.scatter(*cell.q, color=color)
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.set_zlim(lo[2], hi[2])
+    return ax
+
+
+def plot_cells(model: object, cells: list, ax: object = None, *, window: tuple | None = None,
+               n_curve: int = 400) -> object:
+    """Draw a 2-D model (points, polyhedra/cones or a curve) with Voronoi cells of some of its points.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from relugeom.voronoi import voronoi_cell, half_circle
+    >>> M = half_circle()
+    >>> ax = plot_cells(M, [voronoi_cell(M, [1.0, 0.0], rng=0), voronoi_cell(M, [-1.0, 0.0], rng=0)])
+    """
+    import matplotlib.pyplot as plt
+
+    from ._models import FiniteModel, ParametrizedModel, PolyhedralModel
+
+    if model.dim != 2:
+        raise ValueError("plot_cells draws models in R^2 only")
+    if ax is None:
+        _, ax = plt.subplots()
+    if window is None:
+        pts = np.vstack([np.vstack([c.vertices, c.q[None]]) for c in cells]) if cells else np.zeros((1, 2))
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        span = max(1.0, float((hi - lo).max()))
+        window = (lo - 0.6 * span, hi + 0.6 * span)
+    lo, hi = np.asarray(window[0], float), np.asarray(window[1], float)
+    for i, c in enumerate(cells):
+        plot_cell(c, ax=ax, window=window, color=f"C{i % 10}")
+    if isinstance(model, FiniteModel):
+        ax.plot(model.points[:, 0], model.points[:, 1], "k.", ms=8)
+    elif isinstance(model, PolyhedralModel):
+        for P in model.pieces:
+            A = np.vstack([P.A, np.eye(2), -np.eye(2)])
+            b = np.concatenate([P.b, hi, -lo])
+            V, _ = generators(HPolytope(A, b, P.A_eq, P.b_eq))
+            if len(V) >= 3 and np.linalg.matrix_rank(V - V[0]) == 2:
+                cc = V.mean(axis=0)
+                o = np.argsort(np.arctan2(V[:, 1] - cc[1], V[:, 0] - cc[0]))
+                ax.fill(V[o, 0], V[o, 1], color="k", alpha=0.5)
+            elif len(V) >= 2:
+                ax.plot(V[:, 0], V[:, 1], "k-", lw=2)
+    elif isinstance(model, ParametrizedModel) and model.n_params == 1 and model._box is not None:
+        tt = np.linspace(model._box[0][0], model._box[1][0], n_curve)[:, None]
+        P = np.asarray(model.param.evaluate(tt))
+        ax.plot(P[:, 0], P[:, 1], "k-", lw=2)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    return ax
