@@ -122,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     pattern_res = implicitize(phi, args.max_degree, symmetry=sym, **kw)
     known = None
     if args.check_known:
-        known = check_known(A, pattern_res, max_degree=args.max_degree, bias=args.bias, rng=args.seed)
+        known = check_known(A, pattern_res, max_degree=args.max_degree, bias=args.bias, rng=args.seed,
+                            time_limit=args.time_limit)
     if args.data is not None:
         if point_blocks is None:
             raise ValueError("--data needs --point-blocks (the block of every data point)")
