@@ -202,7 +202,6 @@ class _Traversal:
             return None
         lp.set_t_upper(0.0)
         kept = self._irredundant(lp, An, bn, labels)
-        self.n_lp += lp.n_solves
         facets = self._facets(pattern, An[kept], bn[kept], labels[kept])
         cut = any(isinstance(q, str) for _, q in facets)
         facets = [(lab, q) for lab, q in facets if not isinstance(q, str)]
@@ -229,25 +228,34 @@ class _Traversal:
             with np.errstate(invalid="ignore"):
                 top = np.where(An > 0, An * hi, np.where(An < 0, An * lo, 0.0)).sum(axis=1)
             dead = top < bn - t.interior_atol
-            for i in np.flatnonzero(dead):
-                lp.set_row(i, -np.inf, np.inf)
             active &= ~dead
+        # the survivors in a smaller model (dropped rows are redundant: same polyhedron)
+        sub = np.flatnonzero(active)
+        if len(sub) < m:
+            self.n_lp += lp.n_solves
+            lp = TinyLP(An[sub], bn[sub], np.zeros(len(sub)), 0.0, t)
+            loc = np.full(m, -1)
+            loc[sub] = np.arange(len(sub))
+        else:
+            loc = np.arange(m)
         # test order: later-preferred rows first, so that among duplicate rows the preferred
         # one (primary domain rows, then the lowest neuron, then subdomain cuts) survives
         prio = np.where(labels >= 0, 1, np.where(-1 - labels < self.n_primary, 0, 2))
         order = np.lexsort((-np.abs(labels), -prio))
         order = [i for i in order if active[i]]
         for i in order:
-            lp.set_row(i, -np.inf, bn[i] + 1.0)
+            li = loc[i]
+            lp.set_row(li, -np.inf, bn[i] + 1.0)
             c = np.zeros(d + 1)
             c[:d] = -An[i]
             st, z, val = lp.solve(c)
-            lp.set_row(i, -np.inf, bn[i])
+            lp.set_row(li, -np.inf, bn[i])
             if st is LPStatus.OPTIMAL and -val <= bn[i] + t.interior_atol:
                 active[i] = False
-                lp.set_row(i, -np.inf, np.inf)
+                lp.set_row(li, -np.inf, np.inf)
             elif st is LPStatus.INFEASIBLE:  # cannot happen for a full-dimensional region
                 log.debug("redundancy LP infeasible; keeping row %d", i)
+        self.n_lp += lp.n_solves
         return np.flatnonzero(active)
 
     def _facets(self, pattern, A: np.ndarray, b: np.ndarray, labels: np.ndarray) -> list:
