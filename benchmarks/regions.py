@@ -82,7 +82,7 @@ def worker_peer(path: str, peer: str, float64: bool) -> dict:
     sys.path.insert(0, peer)
     if float64:
         torch.set_default_dtype(torch.float64)
-        torch.Tensor.float = lambda self, *a, **k: self  # the peer casts vertices with .float()
+        torch.Tensor.float = lambda self, *a, **k: self.to(torch.float64)  # its .float() casts
     import edge_subdivision as es  # noqa: E402  (the peer's module)
     from NN import Net  # noqa: E402
 
@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     suite = Path(a.suite)
     rows = []
     print(f"{'net':5} {'regions':>11} {'seconds':>9} {'cpu s':>8} {'peak MB':>9}  checks"
-          + (f"   | peer({'f64' if a.peer_float64 else 'f32'}) s  peak MB  ratio"
+          + (f"   | peer({'f64' if a.peer_float64 else 'f32'}) s  cpu s  peak MB  "
+             "ratio(wall, cpu)"
              if a.peer_edge_subdivision else ""))
     for name in nets:
         path = suite / f"{name}.npz"
@@ -195,9 +196,12 @@ def main(argv: list[str] | None = None) -> int:
             row["peer"] = pr
             if pok:
                 ps, pm = _median(pok, "seconds"), _median(pok, "peak_mb")
+                pc = _median(pok, "cpu_seconds")
                 ratio = (row.get("seconds") or float("nan")) / ps
-                line += (f"   | {ps:9.2f} {pm:8.0f}  {ratio:5.2f}x  "
+                cratio = (row.get("cpu_seconds") or float("nan")) / pc
+                line += (f"   | {ps:9.2f} {pc:8.2f} {pm:8.0f}  {ratio:5.2f}x {cratio:5.2f}x  "
                          f"(V={pok[-1]['vertices']:,} E={pok[-1]['edges']:,})")
+                row.update(peer_seconds=ps, peer_cpu_seconds=pc, peer_peak_mb=pm)
             else:
                 line += f"   | peer error: {pr[-1]['error']}"
         print(line, flush=True)

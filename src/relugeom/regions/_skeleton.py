@@ -443,8 +443,6 @@ class _Run:
 
     # ------------------------------------------------------------------ run
     def go(self) -> SkeletonResult:
-        from tqdm.auto import tqdm
-
         dom = _domain_skeleton(self.domain, self.tol)
         if dom is None:
             return self._degenerate("domain is not a simple polytope")
@@ -460,7 +458,11 @@ class _Run:
         self.EA, self.EB = _Grow(E0[:, 0].astype(_IDX)), _Grow(E0[:, 1].astype(_IDX))
         self.count = 1
         net = self.net
-        bar = tqdm(total=self.N, disable=not self.progress, desc="neurons", unit="neuron")
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.N, desc="neurons", unit="neuron")
         try:
             for l, width in enumerate(net.hidden_widths):
                 # cache the previous layer's outputs at the vertices when recomputing them
@@ -474,8 +476,9 @@ class _Run:
                     msg = self._add_neuron(l, j, k)
                     if msg is not None:
                         return self._degenerate(msg)
-                    bar.update(1)
-                    bar.set_postfix(V=self.X.n, E=self.EA.n, regions=self.count)
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(V=self.X.n, E=self.EA.n, regions=self.count)
                     elapsed = time.perf_counter() - self.t0
                     if self.time_limit is not None and elapsed > self.time_limit \
                             and k + 1 < self.N:
@@ -488,7 +491,8 @@ class _Run:
                                           regions_lower_bound=self.count)
                         return self._result(n_regions=0)
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
         self.stats.update(n_vertices=self.X.n, n_edges=self.EA.n,
                           seconds_skeleton=time.perf_counter() - self.t0,
                           regions_incremental=self.count)
@@ -728,7 +732,7 @@ class _Run:
         else:
             return self._degenerate("no generic direction found (ties)")
         self.stats["direction_attempts"] = attempt + 1
-        cnt = UP.sum(axis=2)  # (V, d)
+        cnt = UP.sum(axis=2, dtype=np.int8)  # (V, d): 0, 1 or 2
         mult = np.prod(cnt, axis=1)
         R = int(mult.sum())
         self.stats["regions_cmin"] = R
