@@ -212,3 +212,14 @@ def test_bad_input():
         enumerate_skeleton(net, HPolytope([[1.0, 0.0]], [1.0]))
     with pytest.raises(TypeError):
         enumerate_skeleton(net, "box")
+
+
+def test_certify_and_no_hidden_layer():
+    net = load_npz(shared_path("benchmarks", "regions-suite", "N2a.npz"))
+    res = enumerate_skeleton(net, _box(2), certify=True)
+    assert res.n_regions == 412 and res.stats["points_checked_exactly"] == 412
+    assert res.stats["min_vertex_margin"] > 0
+    affine = ReLUNetwork([[[1.0, 2.0]]], [[0.5]])
+    res = enumerate_skeleton(affine, _box(2))
+    assert res.n_regions == 1 and res.patterns.shape == (1, 0)
+    assert len(res.facets) == 4 and np.all(res.facets[:, 1] == -1)
