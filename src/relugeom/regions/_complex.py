@@ -28,7 +28,13 @@ __all__ = ["RegionComplex", "Region", "Facet", "CheckReport", "ColorBy"]
 
 
 class ColorBy(str, Enum):
-    """How :meth:`RegionComplex.plot` colours regions."""
+    """How :meth:`RegionComplex.plot` colours regions.
+
+    Examples
+    --------
+    >>> ColorBy("piece")
+    <ColorBy.PIECE: 'piece'>
+    """
 
     PATTERN = "pattern"
     VALUE = "value"
@@ -48,6 +54,13 @@ class Facet:
     label : tuple (layer, index) or "boundary"
     domain_row : int or None
         Row of the domain's ``A x <= b`` for boundary facets.
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> from relugeom.regions import enumerate_regions
+    >>> enumerate_regions(example_network("abs"), "unbounded").region(0).facets
+    (Facet(neighbor=1, neuron=0, label=(0, 0), domain_row=None),)
     """
 
     neighbor: int
@@ -71,6 +84,14 @@ class Region:
     affine_map : (A, c)
         The network is ``x ↦ A x + c`` on the region.
     facets : tuple of Facet
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> from relugeom.regions import enumerate_regions
+    >>> r = enumerate_regions(example_network("three_units"), "unbounded").region(6)
+    >>> r.pattern.astype(int).tolist(), r.n_facets, r.polytope.contains(r.point)
+    ([1, 1, 1], 3, True)
     """
 
     index: int
@@ -82,7 +103,7 @@ class Region:
 
     @property
     def n_facets(self) -> int:
-        """Number of facets."""
+        """Number of facets (see the class example)."""
         return len(self.facets)
 
 
@@ -216,7 +237,16 @@ class RegionComplex:
     # ------------------------------------------------------------------ sizes
     @property
     def dim(self) -> int:
-        """Dimension of the space the complex lives in."""
+        """Dimension of the space the complex lives in.
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> from relugeom.regions import enumerate_regions
+        >>> cx = enumerate_regions(example_network("three_units"), "unbounded")
+        >>> cx.dim, cx.n_regions, cx.n_facets, cx.n_interior_facets, cx.bounded, len(cx)
+        (2, 7, 9, 9, False, 7)
+        """
         return self.net.input_dim
 
     @property

@@ -23,7 +23,13 @@ __all__ = ["enumerate_regions", "count_regions", "Slice", "Method", "RegionCount
 
 
 class Method(str, Enum):
-    """Enumeration method: ``"auto"``, ``"skeleton"`` (fast, bounded domains) or ``"lp"``."""
+    """Enumeration method: ``"auto"``, ``"skeleton"`` (fast, bounded domains) or ``"lp"``.
+
+    Examples
+    --------
+    >>> Method("lp")
+    <Method.LP: 'lp'>
+    """
 
     AUTO = "auto"
     SKELETON = "skeleton"
@@ -437,8 +443,6 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
     >>> merge_results(net, B.A, B.b, parts, DEFAULT).patterns.shape
     (7, 3)
     """
-    from ._lp_traversal import _Traversal
-
     N, d = net.n_neurons, net.input_dim
     m_dom = len(Db)
     keys_all: dict[bytes, np.ndarray] = {}
@@ -456,7 +460,6 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
     R = len(keys)
     patterns = np.array([keys_all[k] for k in keys], dtype=bool).reshape(R, N)
     # interior points: the whole region's Chebyshev centre (same LP as a single job)
-    tr = _Traversal(net, DA, Db, True, tol)
     points = np.zeros((R, d))
     radii = np.zeros(R)
     from ._highs import TinyLP
@@ -498,7 +501,6 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
                 rows.add((min(A_, B_), max(A_, B_), lab))
             elif kq not in index:  # partial run: a facet to a region not enumerated
                 rows.add((loc[a], -1, lab))
-    del tr
     facets = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
     stats["seconds"] = seconds
     return TraversalResult(patterns, points, radii, facets, complete, reason, stats)

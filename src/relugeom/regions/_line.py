@@ -36,6 +36,13 @@ class LineRegions:
     lo, hi : float
         The interval (``±inf`` allowed).
     tol : Tolerance
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> lr = line_regions(example_network("three_pieces"))
+    >>> lr.breakpoints.tolist(), lr.n_regions, lr.n_pieces
+    ([0.0, 1.0], 3, 3)
     """
 
     breakpoints: np.ndarray

@@ -127,7 +127,17 @@ class TraversalResult:
     """Raw output of one traversal (compact arrays; see the regions contract).
 
     ``external`` lists facets whose neighbour region was not enumerated here (outside a
-    subdomain, or not reached before a limit): rows ``(region, label, neighbour pattern)``.
+    subdomain, or not reached before a limit): rows ``(region, label, neighbour pattern)``;
+    ``touches_cut`` marks regions with a facet on a subdomain cut.
+
+    Examples
+    --------
+    >>> from relugeom._tol import DEFAULT
+    >>> from relugeom.network import example_network
+    >>> r = lp_traversal(example_network("abs"), np.zeros((0, 1)), np.zeros(0), bounded=False,
+    ...                  x0=np.zeros(1), tol=DEFAULT)
+    >>> r.patterns.shape, r.complete, r.facets.tolist()
+    ((2, 2), True, [[0, 1, 0]])
     """
 
     patterns: np.ndarray
