@@ -13,6 +13,7 @@ from ..errors import InfeasibleError, SolverError, UnboundedError
 from ._lp import LPStatus, solve_lp
 
 if TYPE_CHECKING:
+    from ._exact import BoundCertificate, FarkasCertificate
     from ._vpoly import VPolytope
 
 __all__ = ["HPolytope", "Box", "AffineHull"]
@@ -584,6 +585,36 @@ class HPolytope:
                     raise SolverError(f"bounding-box LP failed: {res.message}")
                 out[i] = sign * res.value
         return Box(lo, np.maximum(hi, lo))
+
+    # ------------------------------------------------------ exact certificates
+    def certify_empty(self, *, tol: Tolerance | None = None) -> "FarkasCertificate":
+        """An exact Farkas certificate of emptiness; see :func:`farkas_certificate`.
+
+        Examples
+        --------
+        >>> HPolytope([[1.0], [-1.0]], [0.0, -1.0]).certify_empty().verified
+        True
+        >>> Box([0], [1]).certify_empty().verified
+        False
+        """
+        from ._exact import farkas_certificate
+
+        eq = (self.A_eq, self.b_eq) if len(self.b_eq) else (None, None)
+        return farkas_certificate(self.A, self.b, *eq, tol=tol)
+
+    def certify_support_bound(self, direction: object, bound: float, *,
+                              tol: Tolerance | None = None) -> "BoundCertificate":
+        """An exact certificate of ``max direction @ x <= bound``; see :func:`bound_certificate`.
+
+        Examples
+        --------
+        >>> Box([0, 0], [1, 1]).certify_support_bound([1.0, 1.0], 2.0).verified
+        True
+        """
+        from ._exact import bound_certificate
+
+        eq = (self.A_eq, self.b_eq) if len(self.b_eq) else (None, None)
+        return bound_certificate(direction, self.A, self.b, bound, *eq, tol=tol)
 
     # ------------------------------------------------------------- geometry
     def vertices(self) -> np.ndarray:
