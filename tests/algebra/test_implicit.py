@@ -316,3 +316,29 @@ def test_symmetry_three_blocks_matches_plain():
     assert a.dimension == b.dimension == 15
     assert spans([g.polynomial for g in b.generators], a, 3)
     assert spans([g.polynomial for g in a.generators], b, 3)
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_normal_form_path_matches(monkeypatch, symmetric):
+    """Large blocks solve only the complement of the lower-degree part: same ideal."""
+    import relugeom.algebra._implicit as impl
+
+    widths, pats = (3, 3, 3), [(1, 1, 0), (0, 1, 1), (1, 0, 1)]
+    phi = pattern_parametrization(widths, pats)
+    sym = row_col_symmetry(widths, 3, phi.grading()) if symmetric else None
+    a = implicitize(phi, 3, rng=16, symmetry=sym)
+    monkeypatch.setattr(impl, "NICE_BLOCK", 0)
+    b = implicitize(phi, 3, rng=17, symmetry=sym)
+    check_certified(b)
+    assert a.ideal_dimensions == b.ideal_dimensions
+    assert a.generator_degrees == b.generator_degrees
+    basis_b = b.basis(3)
+    assert len(basis_b) == b.ideal_dimensions[3]
+    assert all(in_ideal(f, a) for f in basis_b[:50])
+    assert spans([g.polynomial for g in b.generators], a, 3)
+    # inhomogeneous filtration through the normal-form path
+    indep = PolynomialParametrization(["a*b", "a*(1-b)", "(1-a)*b", "(1-a)*(1-b)"])
+    r = implicitize(indep, 3, rng=18)
+    check_certified(r)
+    assert r.generator_degrees == [1, 2]
+    assert in_ideal("y1*y4 - y2*y3", r)

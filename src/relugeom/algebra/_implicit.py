@@ -74,6 +74,9 @@ SAMPLE_RANGE = 2**24
 CERT_POINTS = 3
 #: "auto" uses exact substitution while the estimated expanded size of g∘φ stays below this
 SUBSTITUTION_BUDGET = 20_000
+#: blocks with at most this many monomials return the sparsest generators (whole kernel);
+#: larger ones solve only the complement of the lower-degree part (normal forms)
+NICE_BLOCK = 400
 #: at most this many primes are combined before a block is given up
 MAX_PRIMES = 8
 #: number of primes in [2**30, 2**31) (used in the modular-evaluation bound)
@@ -185,7 +188,8 @@ class _Block:
     perm: np.ndarray | None = None
     kmod: np.ndarray | None = None  # (nul, N) kernel mod p0
     Z: np.ndarray | None = None  # (nul, N) integer kernel (int64 or object)
-    gen_rows: np.ndarray | None = None  # rows of Z that are minimal generators
+    gen_rows: np.ndarray | None = None  # unused (kept for compatibility)
+    Zgen: np.ndarray | None = None  # (n_new, N) integer rows of the new (minimal) generators
     nul: int = -1
     enum: Any = None  # callable (key, d) -> mons, for lazy blocks
 
@@ -563,15 +567,83 @@ class _Store:
             blk.nul = src.nul
         return blk.kmod
 
+    def lower_parts(self, blk: _Block, integer: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The lower-degree part of a block: (rows, column map) pairs, mod p0 or integer.
+
+        Rows are ``y_k * (basis of I at degree d-1, multidegree key - G_k)`` and, for the
+        degree filtration, the basis of ``I_{<=d-1}`` of the same multidegree.
+        """
+        d = blk.d
+        prev = self.blocks.get(d - 1, {})
+        out = []
+        key = np.asarray(blk.key, dtype=np.int64)
+        cand: list[tuple[_Block, int]] = []
+        for k in range(self.m):
+            pk = tuple(int(v) for v in (key - self.G[k])) if self.G.shape[1] else ()
+            b2 = prev.get(pk)
+            if b2 is not None:
+                cand.append((b2, k))
+        if not self.homogeneous:
+            b2 = prev.get(blk.key)
+            if b2 is not None:
+                cand.append((b2, self.m))
+        for b2, k in cand:
+            src_nul = b2.nul if b2.canon is None else self.blocks[d - 1][b2.canon].nul
+            if src_nul <= 0:
+                continue
+            K2 = self.integer_kernel(b2) if integer else self.kmod(b2)
+            if K2.shape[0] == 0:
+                continue
+            T = np.sort(np.hstack([b2.mons, np.full((b2.N, 1), k, dtype=np.int64)]), axis=1)
+            col = self.locate(blk, T)
+            if (col < 0).any():
+                raise AssertionError("lower-degree multiple outside its block")
+            out.append((K2, col))
+        return out
+
     def integer_kernel(self, blk: _Block) -> np.ndarray:
-        if blk.Z is None:
+        """An integer basis of the block of I (computed on demand)."""
+        if blk.Z is not None:
+            return blk.Z
+        if blk.canon is not None:
             src = self.blocks[blk.d][blk.canon]
+            Zs = self.integer_kernel(src)
             col = self.transport_map(blk)
-            Z = np.zeros_like(src.Z)
-            Z[:, col] = src.Z
+            Z = np.zeros_like(Zs)
+            Z[:, col] = Zs
             blk.Z = Z
-            blk.gen_rows = src.gen_rows
+            return Z
+        # canonical block solved with a lower part: products of lower bases + new generators
+        parts = []
+        for K2, col in self.lower_parts(blk, integer=True):
+            R = np.zeros((K2.shape[0], blk.N), dtype=K2.dtype)
+            R[:, col] = K2
+            parts.append(R)
+        if blk.Zgen is not None and blk.Zgen.shape[0]:
+            parts.append(blk.Zgen)
+        if not parts:
+            blk.Z = np.zeros((0, blk.N), dtype=np.int64)
+            return blk.Z
+        dt = object if any(P.dtype == object for P in parts) else np.int64
+        S = np.vstack([P.astype(dt) for P in parts])
+        # independent rows (row rank profile modulo p0; independence mod p implies over Q)
+        _, chosen = rref_mod_p(np.ascontiguousarray(_rows_mod(S, self.p0).T), self.p0)
+        if chosen.size != blk.nul:
+            log.warning("block %s: %d independent rows for a %d-dimensional piece", blk.key, chosen.size, blk.nul)
+        blk.Z = S[chosen]
         return blk.Z
+
+    def generator_rows(self, blk: _Block) -> np.ndarray:
+        """Integer rows of the new generators of a block (transported for non-canonical blocks)."""
+        if blk.canon is None:
+            return blk.Zgen if blk.Zgen is not None else np.zeros((0, blk.N), dtype=np.int64)
+        src = self.blocks[blk.d][blk.canon]
+        if src.Zgen is None or src.Zgen.shape[0] == 0:
+            return np.zeros((0, blk.N), dtype=np.int64)
+        col = self.transport_map(blk)
+        Z = np.zeros_like(src.Zgen)
+        Z[:, col] = src.Zgen
+        return Z
 
     def polys_from_rows(self, blk: _Block, Z: np.ndarray) -> list:
         import flint
@@ -712,111 +784,103 @@ class _Engine:
             self.primes.append(random_prime(self.rng, set(self.primes)))
         return self.primes[i]
 
-    def kernel_block(self, blk: _Block, p: int) -> tuple[np.ndarray, np.ndarray]:
-        Y = self.sampler.points(p, blk.N + ROW_MARGIN)
-        V = monomial_values_mod(Y, blk.mons, p)
+    def kernel_block(self, mons: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+        Y = self.sampler.points(p, mons.shape[0] + ROW_MARGIN)
+        V = monomial_values_mod(Y, mons, p)
         return kernel_mod_p(V, p)
 
-    def check_rows(self, blk: _Block, Z: np.ndarray, q: int, k: int = 3) -> bool:
+    def check_rows(self, mons: np.ndarray, Z: np.ndarray, q: int, k: int = 3) -> bool:
         if Z.shape[0] == 0:
             return True
         Y = self.sampler.fresh(q, k)
-        V = monomial_values_mod(Y, blk.mons, q)  # (k, N)
+        V = monomial_values_mod(Y, mons, q)  # (k, N)
         r = matmul_mod_p(V, _rows_mod(Z, q).T, q)
         return not r.any()
 
-    def solve_block(self, blk: _Block) -> None:
+    def lifted_kernel(self, mons: np.ndarray, key: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """Kernel of the evaluation on ``mons``: (basis mod p0, primitive integer basis)."""
         p0 = self.prime(0)
-        K, free = self.kernel_block(blk, p0)
-        blk.kmod = K
-        blk.nul = K.shape[0]
-        if blk.nul == 0:
-            blk.Z = np.zeros((0, blk.N), dtype=np.int64)
-            return
-        Z = _lift_single(K, free, blk.N, p0)
-        q = self.prime(1)
-        if Z is not None and self.check_rows(blk, Z, q):
-            blk.Z = Z
-            return
-        # more primes
+        N = mons.shape[0]
+        K, free = self.kernel_block(mons, p0)
+        if K.shape[0] == 0:
+            return K, np.zeros((0, N), dtype=np.int64)
+        Z = _lift_single(K, free, N, p0)
+        if Z is not None and self.check_rows(mons, Z, self.prime(1)):
+            return K, Z
         kernels = [(p0, K)]
         i = 1
         while len(kernels) < MAX_PRIMES:
             p = self.prime(i)
-            Ki, freei = self.kernel_block(blk, p)
+            Ki, freei = self.kernel_block(mons, p)
             i += 1
             if not np.array_equal(freei, free):
-                log.debug("prime %d gives another kernel structure in block %s; skipped", p, blk.key)
+                log.debug("prime %d gives another kernel structure in block %s; skipped", p, key)
                 continue
             kernels.append((p, Ki))
-            Z = _lift_multi(kernels, free, blk.N)
-            if Z is not None and self.check_rows(blk, Z, self.prime(i)):
-                blk.Z = Z
-                return
-        raise RuntimeError(f"rational reconstruction failed in block {blk.key} after {MAX_PRIMES} primes")
+            Z = _lift_multi(kernels, free, N)
+            if Z is not None and self.check_rows(mons, Z, self.prime(i)):
+                return K, Z
+        raise RuntimeError(f"rational reconstruction failed in block {key} after {MAX_PRIMES} primes")
 
-    def select_generators(self, blk: _Block) -> None:
-        """Rows of blk's kernel not generated by lower degrees."""
-        st = self.store
+    def lower_rref(self, parts: list[tuple[np.ndarray, np.ndarray]], N: int) -> tuple[np.ndarray, np.ndarray]:
+        """RREF (mod p0) of the lower part, compressed by random combinations (adaptive size)."""
         p0 = self.prime(0)
-        d = blk.d
-        if blk.nul == 0:
-            blk.gen_rows = np.zeros(0, dtype=np.int64)
-            return
-        prev = st.blocks.get(d - 1, {})
-        parts = []
-        Gk = st.G
-        key = np.asarray(blk.key, dtype=np.int64)
-        for k in range(st.m):
-            pk = tuple(int(v) for v in (key - Gk[k])) if Gk.shape[1] else ()
-            b2 = prev.get(pk)
-            if b2 is None:
-                continue
-            if b2.canon is not None and st.blocks[d - 1][b2.canon].nul == 0:
-                continue
-            if b2.canon is None and b2.nul == 0:
-                continue
-            K2 = st.kmod(b2)
-            if K2.shape[0] == 0:
-                continue
-            T = np.sort(np.hstack([b2.mons, np.full((b2.N, 1), k, dtype=np.int64)]), axis=1)
-            col = st.locate(blk, T)
-            if (col < 0).any():
-                raise AssertionError("lower-degree multiple outside its block")
-            L = np.zeros((K2.shape[0], blk.N), dtype=np.int64)
-            L[:, col] = K2
-            parts.append(L)
-        if not st.homogeneous:
-            b2 = prev.get(blk.key)
-            if b2 is not None:
-                K2 = st.kmod(b2)
-                if K2.shape[0]:
-                    T = np.hstack([b2.mons, np.full((b2.N, 1), st.m, dtype=np.int64)])
-                    col = st.locate(blk, T)
-                    L = np.zeros((K2.shape[0], blk.N), dtype=np.int64)
-                    L[:, col] = K2
-                    parts.append(L)
-        Kb = blk.kmod
-        # sparsest integer rows first
-        nnz = (blk.Z != 0).sum(axis=1) if blk.Z is not None else np.zeros(blk.nul)
-        pref = np.lexsort((np.arange(blk.nul), nnz))
+        L = np.zeros((sum(K.shape[0] for K, _ in parts), N), dtype=np.int64)
+        r = 0
+        for K, col in parts:
+            L[r:r + K.shape[0], col] = K
+            r += K.shape[0]
+        R = L.shape[0]
+        t = min(R, 64)
+        while True:
+            if t >= R:
+                return rref_mod_p(L, p0)
+            S = self.rng.integers(0, p0, size=(t, R), dtype=np.int64)
+            RL, piv = rref_mod_p(matmul_mod_p(S, L, p0), p0)
+            if piv.size + ROW_MARGIN <= t:
+                return RL, piv
+            t = min(2 * t, R) if piv.size < N else R
+
+    def solve_block(self, blk: _Block) -> None:
+        st = self.store
+        parts = st.lower_parts(blk) if blk.d > 1 else []
         if not parts:
-            blk.gen_rows = pref
+            K, Z = self.lifted_kernel(blk.mons, blk.key)
+            blk.kmod, blk.Z, blk.nul = K, Z, K.shape[0]
+            nnz = (Z != 0).sum(axis=1)
+            blk.Zgen = Z[np.lexsort((np.arange(Z.shape[0]), nnz))]
             return
-        L = np.vstack(parts)
-        if L.shape[0] > blk.nul + ROW_MARGIN:
-            S = self.rng.integers(0, p0, size=(blk.nul + ROW_MARGIN, L.shape[0]), dtype=np.int64)
-            L = matmul_mod_p(S, L, p0)
-        RL, pivL = rref_mod_p(L, p0)
-        if RL.shape[0] >= blk.nul:
-            blk.gen_rows = np.zeros(0, dtype=np.int64)
+        RL, pivL = self.lower_rref(parts, blk.N)
+        if blk.N <= NICE_BLOCK:
+            # small block: the whole kernel, and the sparsest basis rows outside the lower part
+            K, Z = self.lifted_kernel(blk.mons, blk.key)
+            blk.kmod, blk.Z, blk.nul = K, Z, K.shape[0]
+            if RL.shape[0] >= blk.nul:
+                blk.Zgen = np.zeros((0, blk.N), dtype=Z.dtype)
+                return
+            p0 = self.prime(0)
+            pref = np.lexsort((np.arange(blk.nul), (Z != 0).sum(axis=1)))
+            Kp = K[pref]
+            if pivL.size:
+                Kp = (Kp - matmul_mod_p(Kp[:, pivL], RL, p0)) % p0
+            _, chosen = rref_mod_p(np.ascontiguousarray(Kp.T), p0)
+            blk.Zgen = Z[pref[chosen]]
             return
-        Kp = Kb[pref]
-        if pivL.size:
-            Kp = (Kp - matmul_mod_p(Kp[:, pivL], RL, p0)) % p0
-        # row rank profile of Kp = pivot columns of rref(Kp^T)
-        _, chosen = rref_mod_p(np.ascontiguousarray(Kp.T), p0)
-        blk.gen_rows = pref[chosen]
+        F = np.setdiff1d(np.arange(blk.N), pivL)
+        # I_block = span(lower part) ⊕ (I_block ∩ span of the monomials F)
+        if F.size:
+            KF, ZF = self.lifted_kernel(blk.mons[F], blk.key)
+        else:
+            KF, ZF = np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.int64)
+        Knew = np.zeros((KF.shape[0], blk.N), dtype=np.int64)
+        Zgen = np.zeros((ZF.shape[0], blk.N), dtype=ZF.dtype)
+        if F.size:
+            Knew[:, F] = KF
+            Zgen[:, F] = ZF
+        blk.kmod = np.vstack([RL, Knew])
+        blk.nul = blk.kmod.shape[0]
+        blk.Zgen = Zgen
+        blk.Z = None
 
 
 def _resolve_seed(rng: Any) -> tuple[np.random.Generator, int]:
@@ -958,8 +1022,6 @@ def implicitize(param: Parametrization, max_degree: int, *, time_limit: float | 
             del store.blocks[d]
             log.info("time limit reached in degree %d", d)
             break
-        for blk in canon_list:
-            eng.select_generators(blk)
         for blk in blocks.values():
             if blk.canon is not None:
                 blk.nul = blocks[blk.canon].nul
@@ -976,10 +1038,9 @@ def implicitize(param: Parametrization, max_degree: int, *, time_limit: float | 
         for key in sorted(store.blocks[d]):
             blk = store.blocks[d][key]
             src = blk if blk.canon is None else store.blocks[d][blk.canon]
-            if src.gen_rows is None or src.gen_rows.size == 0:
+            if src.Zgen is None or src.Zgen.shape[0] == 0:
                 continue
-            Z = store.integer_kernel(blk)
-            rows = Z[src.gen_rows]
+            rows = store.generator_rows(blk)
             raw.append((d, key, None, blk, rows))
     gens = _certify_generators(param, store, raw, certify, gen)
     basis_certs = {d: _certify_basis(param, store, d, eng, gen) for d in done} if certify != CertifyMode.NONE else {}
@@ -1087,7 +1148,11 @@ def _vanishes_exact(blk: _Block, row: np.ndarray, pts: list[list[Fraction]], m: 
 
 
 def _certify_basis(param, store: _Store, d: int, eng: _Engine, rng) -> Certificate:
-    """Modular evaluation of every computed (canonical) block of degree d."""
+    """Modular evaluation of the new part of every computed (canonical) block of degree d.
+
+    The rest of each block's basis consists of products ``y_k * b`` of basis elements ``b``
+    of degree ``d - 1`` (certified there), which vanish whenever ``b`` does.
+    """
     q = random_prime(rng, set(eng.primes))
     k = 2
     Y = eng.sampler.fresh(q, k)
@@ -1095,16 +1160,17 @@ def _certify_basis(param, store: _Store, d: int, eng: _Engine, rng) -> Certifica
     n = 0
     max_l1 = 1
     for blk in store.blocks[d].values():
-        if blk.canon is not None or blk.nul <= 0:
+        if blk.canon is not None or blk.nul <= 0 or blk.Zgen is None or blk.Zgen.shape[0] == 0:
             continue
+        Zg = blk.Zgen
         V = monomial_values_mod(Y, blk.mons, q)
-        r = matmul_mod_p(V, _rows_mod(blk.Z, q).T, q)
+        r = matmul_mod_p(V, _rows_mod(Zg, q).T, q)
         ok = ok and not r.any()
-        n += blk.nul
-        if blk.Z.dtype == object:
-            l1 = max((sum(abs(int(v)) for v in row) for row in blk.Z), default=1)
+        n += Zg.shape[0]
+        if Zg.dtype == object:
+            l1 = max((sum(abs(int(v)) for v in row) for row in Zg), default=1)
         else:
-            l1 = int(np.abs(blk.Z).sum(axis=1).max(initial=1))
+            l1 = int(np.abs(Zg).sum(axis=1).max(initial=1))
         max_l1 = max(max_l1, l1)
     # height bound of g∘φ (coefficients after clearing φ's denominators)
     coeffs = param._table.coeffs
@@ -1118,8 +1184,9 @@ def _certify_basis(param, store: _Store, d: int, eng: _Engine, rng) -> Certifica
     bound = (h / 30) / N_PRIMES_30_31 + (delta / 2**30) ** k
     note = "" if store.symmetry is None else " (blocks obtained by symmetry are covered by the symmetry)"
     return Certificate("modular-evaluation", bool(ok), min(1.0, bound), k,
-                       f"{n} basis polynomials of degree {d} vanish at {k} random image points mod a random "
-                       f"prime {q}; P(pass | not in ideal) <= {bound:.2e}{note}")
+                       f"{n} new basis polynomials of degree {d} vanish at {k} random image points mod a "
+                       f"random prime {q} (the others are multiples of certified lower-degree ones); "
+                       f"P(pass | not in ideal) <= {bound:.2e}{note}")
 
 
 def certify_invariant(poly: Any, param: Parametrization, *, method: str | CertifyMode = CertifyMode.AUTO,
