@@ -159,6 +159,16 @@ def _bit(h: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
 def _mask_indices(M: np.ndarray, count: int) -> np.ndarray | None:
     """Indices of the set bits of each row of ``M`` (n, W) uint64, exactly ``count`` per row."""
     n = M.shape[0]
+    if M.shape[1] == 1:  # one word: peel the lowest set bit ``count`` times
+        x = M[:, 0].copy()
+        if not np.all(np.bitwise_count(x) == count):
+            return None
+        out = np.empty((n, count), dtype=np.int64)
+        for j in range(count):
+            low = x & (~x + _ONE)
+            out[:, j] = _log2(low)
+            x ^= low
+        return out
     out = np.empty((n, count), dtype=np.int64)
     for s in range(0, n, _CHUNK):
         blk = np.ascontiguousarray(M[s: s + _CHUNK])
@@ -169,6 +179,11 @@ def _mask_indices(M: np.ndarray, count: int) -> np.ndarray | None:
             return None
         out[s: s + len(blk)] = cols.reshape(len(blk), count)
     return out
+
+
+def _log2(x: np.ndarray) -> np.ndarray:
+    """Exponent of powers of two (uint64, exact: float64 holds every 2**k exactly)."""
+    return np.frexp(x.astype(np.float64))[1].astype(np.int64) - 1
 
 
 def _test_bits(M: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -711,6 +726,18 @@ class _Run:
         for s in range(0, len(EA), _CHUNK):
             ba, bb = EA[s: s + _CHUNK], EB[s: s + _CHUNK]
             for a, b in ((ba, bb), (bb, ba)):
+                if Z.shape[1] == 1:  # fast path: one word of bits
+                    za, zb = Z[a, 0], Z[b, 0]
+                    x = za & ~zb  # the hyperplane a leaves
+                    if not np.all(np.bitwise_count(x) == 1) or \
+                            not np.all(np.bitwise_count(za & zb) == d - 1):
+                        return self._degenerate("edge not on d-1 hyperplanes")
+                    p = np.bitwise_count(za & (x - _ONE)).astype(np.int64)
+                    hp = _log2(x)
+                    side = np.where(hp < m, 1, (P[b, 0] & x) != 0).astype(np.int64)
+                    NB[a, p, side] = b
+                    filled += len(a)
+                    continue
                 onb = _test_bits(Z, zidx[a], b)  # (n, d): a's hyperplanes b is also on
                 if not np.all(onb.sum(axis=1) == d - 1):
                     return self._degenerate("edge not on d-1 hyperplanes")
