@@ -859,11 +859,7 @@ class RegionComplex:
             norm = plt.Normalize(vals.min(), vals.max()) if len(vals) else None
             colors = cm(norm(vals)) if len(vals) else []
         else:
-            ids = self.piece_labels if color_by is ColorBy.PIECE else np.arange(self.n_regions)
-            cm = plt.get_cmap(cmap or "tab20")
-            perm = np.random.default_rng(0).permutation(max(int(ids.max()) + 1, 1)) if len(ids) else []
-            colors = [cm((perm[j] % cm.N) / max(cm.N - 1, 1)) if cm.N < 256 else cm(perm[j] / max(len(perm) - 1, 1))
-                      for j in ids]
+            colors = self._map_colors(color_by, plt.get_cmap(cmap or "tab20"))
         pc = PolyCollection(polys, facecolors=colors, edgecolors=edgecolor, linewidths=linewidth)
         ax.add_collection(pc)
         if self.domain is not None:
@@ -879,6 +875,31 @@ class RegionComplex:
             sm = mcm.ScalarMappable(norm=norm, cmap=cm)
             plt.colorbar(sm, ax=ax, shrink=0.8, label="f(x)")
         return ax
+
+    def _map_colors(self, color_by: ColorBy, cm) -> list:
+        """Colours from a palette, chosen (deterministically at random) so that adjacent
+        regions (or pieces) differ."""
+        ids = self.piece_labels if color_by is ColorBy.PIECE else np.arange(self.n_regions)
+        if not len(ids):
+            return []
+        n_nodes = int(ids.max()) + 1
+        inner = self.facets[self.facets[:, 1] >= 0]
+        nbrs: list[set] = [set() for _ in range(n_nodes)]
+        for u, v in zip(ids[inner[:, 0]].tolist(), ids[inner[:, 1]].tolist()):
+            if u != v:
+                nbrs[u].add(v)
+                nbrs[v].add(u)
+        n = getattr(cm, "N", 256)
+        palette = n if n < 256 else 12
+        rng = np.random.default_rng(0)
+        col = np.full(n_nodes, -1)
+        for u in range(n_nodes):
+            used = {int(col[v]) for v in nbrs[u]}
+            free = [c for c in range(palette) if c not in used] or list(range(palette))
+            col[u] = free[int(rng.integers(len(free)))]
+        if n < 256:
+            return [cm(int(col[j])) for j in ids]
+        return [cm((col[j] + 0.5) / palette) for j in ids]
 
     # ----------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
