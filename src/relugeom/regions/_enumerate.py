@@ -298,9 +298,16 @@ def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions,
         fn = _skeleton_fn()
         if fn is None and method is Method.SKELETON:
             raise ValueError("method='skeleton' is not available in this installation; use 'lp'")
+        res = None
         if fn is not None:
-            res = fn(net, HPolytope(DA, Db), tol=t, max_regions=max_regions, time_limit=time_limit,
-                     progress=progress, with_facets=with_facets)
+            try:
+                res = fn(net, HPolytope(DA, Db), tol=t, max_regions=max_regions, time_limit=time_limit,
+                         progress=progress, with_facets=with_facets)
+            except (ArithmeticError, ValueError, RuntimeError, MemoryError) as exc:
+                if method is Method.SKELETON:
+                    raise
+                log.warning("skeleton method failed (%s); falling back to the LP traversal", exc)
+        if res is not None:
             if not getattr(res, "degenerate", False) or method is Method.SKELETON:
                 stats = dict(getattr(res, "stats", {}) or {})
                 stats.setdefault("method", "skeleton")
