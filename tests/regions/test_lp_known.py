@@ -159,6 +159,12 @@ def test_slices():
     assert cx.check().ok
     # interior points mapped back have the ambient patterns
     assert np.array_equal(net.activation_patterns(cx.to_ambient(cx.points)), cx.patterns)
+    # JSON keeps the slice
+    import json as _json
+
+    cy = RegionComplex.from_dict(_json.loads(_json.dumps(cx.to_dict())), net)
+    assert cy.slice is not None and np.array_equal(cy.slice.directions, U)
+    assert np.array_equal(cy.facets, cx.facets) and cy.check().ok
     # a 1-D slice agrees with the line walk on the same line
     cl = enumerate_regions(net, Slice(o, U[:1], Box([-3], [3])), method="lp")
     lr = line_regions(net, -3.0, 3.0, origin=o, direction=U[0])
