@@ -216,9 +216,13 @@ def test_no_hidden_layer():
 
 
 def test_count_regions_lp():
-    c = count_regions(example_network("three_units"), "unbounded", method="lp")
-    assert (c.n_regions, c.n_linear_pieces, c.complete) == (7, 7, True)
+    c = count_regions(example_network("three_units"), "unbounded", method="lp")  # streaming
+    assert (c.n_regions, c.n_linear_pieces, c.complete) == (7, None, True)
     assert int(c) == 7
+    c = count_regions(example_network("three_units"), "unbounded")  # builds the complex
+    assert (c.n_regions, c.n_linear_pieces) == (7, 7)
+    c = count_regions(example_network("demo"), Box([-1, -1], [1, 1]), method="lp", max_regions=20)
+    assert (c.n_regions, c.complete, c.reason) == (20, False, "max_regions")
 
 
 # ----------------------------------------------------------------------------- suite
@@ -243,5 +247,4 @@ def test_count_regions_auto_matches_lp():
     c_auto = count_regions(net, B)  # skeleton when available (patterns only), else LP
     c_lp = count_regions(net, B, method="lp")
     assert c_auto.n_regions == c_lp.n_regions == enumerate_regions(net, B, method="lp").n_regions
-    assert c_lp.n_linear_pieces == c_lp.n_regions  # generic weights: every region its own piece
     assert set(c_lp.to_dict()) >= {"n_regions", "seconds", "tolerance"}

@@ -329,15 +329,19 @@ def count_regions(net, domain: object = None, *, method: str = "auto", tol: Tole
                   max_regions: int | None = None, time_limit: float | None = None,
                   progress: bool = False, executor: Executor | None = None,
                   n_jobs: int | None = None) -> RegionCount:
-    """Count the regions (and linear pieces, when facets are available) without keeping a complex.
+    """Count the regions without keeping the complex.
 
-    Same arguments as :func:`enumerate_regions`. With the skeleton method the facets are
-    not built (only patterns stream through compact arrays), so no piece count is given.
+    Same arguments as :func:`enumerate_regions`. ``method="lp"`` streams (only the visited
+    pattern keys are kept) and the skeleton method builds no facets, so neither gives a
+    piece count (``n_linear_pieces`` is None); ``"auto"`` on an unbounded domain, slices
+    and split runs build the complex and report pieces too.
 
     Examples
     --------
     >>> from relugeom.network import example_network
-    >>> count_regions(example_network("sawtooth"), "unbounded", method="lp").n_linear_pieces
+    >>> count_regions(example_network("sawtooth"), "unbounded").n_linear_pieces
+    6
+    >>> count_regions(example_network("sawtooth"), "unbounded", method="lp").n_regions
     6
     """
     m = Method(method)
@@ -352,6 +356,13 @@ def count_regions(net, domain: object = None, *, method: str = "auto", tol: Tole
             return RegionCount(len(raw.patterns), None, raw.complete, raw.reason,
                                str(raw.stats.get("method", "skeleton")), time.perf_counter() - t0, t,
                                raw.stats)
+    if m is Method.LP and executor is None and n_jobs is None and not isinstance(domain, Slice):
+        dom = _as_domain(domain, net.input_dim)
+        DA, Db, bounded, x0 = _domain_arrays(dom, net.input_dim, t)
+        raw = lp_traversal(net, DA, Db, bounded=bounded, x0=x0, tol=t, max_regions=max_regions,
+                           time_limit=time_limit, progress=progress, count_only=True)
+        return RegionCount(int(raw.stats["n_regions"]), None, raw.complete, raw.reason, "lp",
+                           time.perf_counter() - t0, t, raw.stats)
     cx = enumerate_regions(net, domain, method=method, tol=t, max_regions=max_regions,
                            time_limit=time_limit, progress=progress, executor=executor, n_jobs=n_jobs)
     return RegionCount(cx.n_regions, cx.n_linear_pieces(), cx.complete, cx.reason,

@@ -326,7 +326,8 @@ def _start_pattern(tr: _Traversal, x0: np.ndarray) -> tuple[np.ndarray, _RegionI
 
 def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.ndarray,
                  tol: Tolerance, max_regions: int | None = None, time_limit: float | None = None,
-                 progress: bool = False, n_primary: int | None = None) -> TraversalResult:
+                 progress: bool = False, n_primary: int | None = None,
+                 count_only: bool = False) -> TraversalResult:
     """Enumerate the full-dimensional regions of ``net`` on ``{x : DA x <= Db}``.
 
     Parameters
@@ -346,6 +347,9 @@ def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.n
     n_primary : int, optional
         Domain rows from this index on are subdomain cuts: their facets are not reported
         and neuron rows win ties against them.
+    count_only : bool
+        Stream: keep only the set of visited pattern keys, not the regions; the result
+        has empty arrays and the count in ``stats["n_regions"]``.
 
     Returns
     -------
@@ -373,10 +377,11 @@ def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.n
     seen = {k0}
     queue: deque = deque([(k0, p0, info0)])
     complete, reason = True, None
+    n_done = 0
     bar = tqdm(total=None, disable=not progress, unit="region", desc="regions")
     try:
         while queue:
-            if max_regions is not None and len(infos) >= max_regions:
+            if max_regions is not None and n_done >= max_regions:
                 complete, reason = False, "max_regions"
                 break
             if time_limit is not None and time.perf_counter() - t0 > time_limit:
@@ -388,7 +393,9 @@ def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.n
             if info is None:
                 log.debug("neighbour pattern gives no full-dimensional region")
                 continue
-            infos[key] = info
+            n_done += 1
+            if not count_only:
+                infos[key] = info
             bar.update(1)
             for lab, q in info.facets:
                 if q is None:
@@ -436,6 +443,7 @@ def lp_traversal(net, DA: np.ndarray, Db: np.ndarray, *, bounded: bool, x0: np.n
         "empty_patterns": tr.n_empty,
         "thin_facets": tr.n_thin_facets,
         "unvisited": len(queue),
+        "n_regions": n_done,
     }
     cut = np.array([infos[k].touches_cut for k in keys], dtype=bool)
     return TraversalResult(patterns, points, radii, facets, complete, reason, stats, external, cut)
