@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=1, help="runs per network (median shown)")
     ap.add_argument("--count-only", default="N8",
                     help="networks run without facets (counts and patterns only)")
-    ap.add_argument("--time-limit", type=float, default=300.0,
-                    help="relugeom's time limit per network, seconds (default 300)")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="relugeom's time limit per network, seconds (default: none)")
     ap.add_argument("--timeout", type=float, default=1200.0, help="subprocess timeout, seconds")
     ap.add_argument("--certify", action="store_true",
                     help="check every interior point and every close vertex sign exactly")

@@ -99,11 +99,13 @@ def test_zaslavsky_one_hidden_layer(d, n1, seed):
     """One hidden layer, box containing every vertex: Σ_{i<=d} C(n1, i) regions."""
     rng = np.random.default_rng(seed)
     W, b = rng.standard_normal((n1, d)), rng.standard_normal(n1)
-    reach = 1.0
-    for S in itertools.combinations(range(n1), d):
-        M = W[list(S)]
-        assume(abs(np.linalg.det(M)) > 1e-3)
-        reach = max(reach, float(np.abs(np.linalg.solve(M, -b[list(S)])).max()))
+    reach = 1.0  # every flat (intersection of <= d hyperplanes) must meet the box
+    for k in range(1, min(d, n1) + 1):
+        for S in itertools.combinations(range(n1), k):
+            M = W[list(S)]
+            assume(np.linalg.svd(M, compute_uv=False).min() > 1e-3)
+            x = np.linalg.lstsq(M, -b[list(S)], rcond=None)[0]
+            reach = max(reach, float(np.abs(x).max()))
     net = ReLUNetwork([W, np.ones((1, n1))], [b, np.zeros(1)])
     dom = _box(d, 2 * reach + 1)
     res = enumerate_skeleton(net, dom)

@@ -251,6 +251,33 @@ def _pair_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return order[0::2], order[1::2]
 
 
+class _RegionIndex:
+    """Region index of sign-vector words (-1 if absent), by binary search."""
+
+    def __init__(self, words: np.ndarray, keys: np.ndarray, m: int, N: int):
+        self.m, self.N = m, N
+        self.fast = words.shape[1] == 1
+        if self.fast:  # neuron bits of one word, shifted down: an injective uint64 key
+            rk = words[:, 0] >> np.uint64(m)
+            self.order = np.argsort(rk)
+            self.keys = rk[self.order]
+        else:
+            self.order, self.keys = None, keys
+
+    def lookup(self, words: np.ndarray) -> np.ndarray:
+        if self.fast:
+            q = words[:, 0] >> np.uint64(self.m)
+        else:
+            q = _pattern_keys(_words_to_bool(words, self.m, self.N))
+        if len(self.keys) == 0:
+            return np.full(len(q), -1, dtype=np.int64)
+        i = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+        found = self.keys[i] == q
+        if self.order is not None:
+            i = self.order[i]
+        return np.where(found, i, -1).astype(np.int64)
+
+
 def _upward(X: np.ndarray, NB: np.ndarray, c: np.ndarray) -> np.ndarray | None:
     """``NB[v, p, s]`` exists and goes ``c``-upward from ``v`` (chunked); None on a tie."""
     cx = X @ c
@@ -772,7 +799,6 @@ class _Run:
             hw, hb = _bit(zidx[rv, p])
             words[np.arange(len(rv)), hw] |= np.where(side[:, p] == 1, hb, np.uint64(0))
         patterns = _words_to_bool(words, m, N)
-        del words
         points = X[rv].copy()
         for p in range(d):
             points += X[NB[rv, p, side[:, p]]]
@@ -780,16 +806,17 @@ class _Run:
         del rv, side
         order = _sort_order(patterns)
         patterns, points = patterns[order], points[order]
+        words = words[order] if self.with_facets else None
         del order
         keys = _pattern_keys(patterns)
         if len(keys) > 1 and np.any(keys[1:] == keys[:-1]):
             return self._degenerate("two regions with one pattern")
         facets = None
         if self.with_facets:
-            facets = self._facets(zidx, UP, cnt, keys)
+            facets = self._facets(zidx, UP, cnt, _RegionIndex(words, keys, m, N))
             if isinstance(facets, str):
                 return self._degenerate(facets)
-        del keys
+        del keys, words
         if self.verify:
             msg = self._verify_points(patterns, points)
             if msg is not None:
@@ -838,10 +865,10 @@ class _Run:
             dom = hp < m
             w_plus = words.copy()
             w_plus[np.arange(len(rv)), hw] |= hb
-            ra = self._lookup(keys, _words_to_bool(w_plus, m, N))
+            ra = keys.lookup(w_plus)
             rb = np.full(len(rv), -1, dtype=np.int64)
             if np.any(~dom):
-                rb[~dom] = self._lookup(keys, _words_to_bool(words[~dom], m, N))
+                rb[~dom] = keys.lookup(words[~dom])
             if np.any(ra < 0) or np.any(rb[~dom] < 0):
                 return "a facet whose neighbouring region was not found"
             label = np.where(dom, -1 - hp, hp - m)
@@ -855,12 +882,6 @@ class _Run:
         self.stats["n_facets"] = len(F)
         return F
 
-    @staticmethod
-    def _lookup(keys: np.ndarray, patterns: np.ndarray) -> np.ndarray:
-        q = _pattern_keys(patterns)
-        i = np.searchsorted(keys, q)
-        i = np.minimum(i, len(keys) - 1)
-        return np.where(keys[i] == q, i, -1).astype(np.int64)
 
     def _verify_points(self, patterns: np.ndarray, points: np.ndarray) -> str | None:
         """Each interior point has its region's pattern (exactly where the margin is small)."""
