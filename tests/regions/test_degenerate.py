@@ -92,3 +92,13 @@ def test_random_deep_3d_vs_sampling():
     cx = enumerate_regions(net, Box(-np.ones(3), np.ones(3)), method="lp")
     assert cx.check().ok
     assert _sampled_patterns(net, -1, 1, 30000) <= {p.tobytes() for p in cx.patterns}
+
+
+def test_unbounded_polyhedron_domain():
+    # the half-plane x >= 0, whose boundary is also relu(x)'s line
+    from relugeom.network import example_network
+    from relugeom.polyhedra import HPolytope
+
+    cx = enumerate_regions(example_network("three_units"), HPolytope([[-1.0, 0.0]], [0.0]))
+    assert cx.n_regions == 4 and cx.check().ok
+    assert cx.patterns[:, 0].all()
