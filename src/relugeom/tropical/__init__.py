@@ -20,6 +20,7 @@ from ._convert import max_tree_network, polynomial_to_network, rationals_to_netw
 from ._geometry import (DualSubdivision, HypersurfaceCell, OneLayerZonotopes, TropicalHypersurface,
                         decision_boundary, dual_subdivision, newton_polytope, one_layer_zonotopes,
                         tropical_hypersurface)
+from ._plot import plot_newton_polygon, plot_pieces, plot_tropical, plot_tropical_curve
 
 __all__ = [
     "TropicalPolynomial", "TropicalRational", "TropicalForm", "LayerStats", "LinearPieces",
@@ -27,5 +28,6 @@ __all__ = [
     "linear_pieces", "max_tree_network", "polynomial_to_network", "rationals_to_network",
     "DualSubdivision", "HypersurfaceCell", "OneLayerZonotopes", "TropicalHypersurface",
     "decision_boundary", "dual_subdivision", "newton_polytope", "one_layer_zonotopes",
-    "tropical_hypersurface",
+    "tropical_hypersurface", "plot_tropical", "plot_tropical_curve", "plot_newton_polygon",
+    "plot_pieces",
 ]

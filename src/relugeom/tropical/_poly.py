@@ -10,7 +10,8 @@ import numpy as np
 
 from .._tol import Tolerance, resolve
 from .._validation import as_array, as_points
-from ._prune import PruneMethod, dedup_terms, prune_terms
+from ..errors import SolverError
+from ._prune import PruneMethod, dedup_terms, prune_terms, upper_hull
 
 log = logging.getLogger(__name__)
 
@@ -483,18 +484,102 @@ class TropicalPolynomial:
         return polynomial_to_network(self)
 
 
+_EXPAND_MIN = 20_000  # products with more candidate pairs use the adjacency expansion
+
+
+def _adjacency(poly: TropicalPolynomial, tol: Tolerance | None) -> tuple[list[np.ndarray], np.ndarray]:
+    """Neighbours of each term on the upper hull (terms sharing an upper facet), cached.
+
+    Also returns the vertices of the tropical hypersurface (one point per upper facet).
+    """
+    adj = poly.__dict__.get("_adj")
+    if adj is None:
+        A, c = poly.float_arrays()
+        _, facets, xs = upper_hull(A, c, tol=tol)
+        nb: list[set[int]] = [set() for _ in range(poly.n_terms)]
+        for f in facets:
+            fl = [int(v) for v in f]
+            for i in fl:
+                nb[i].update(fl)
+        adj = ([np.array(sorted(s - {i}), dtype=np.int64) for i, s in enumerate(nb)], xs)
+        poly.__dict__["_adj"] = adj
+    return adj
+
+
+def _minkowski_expand(P: TropicalPolynomial, Q: TropicalPolynomial, tol: Tolerance | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Vertex pairs of the upper hull of ``P ⊙ Q`` without forming all ``m_P · m_Q`` pairs.
+
+    The vertices of a Minkowski sum form a connected graph whose edges move one summand
+    along an edge (or both along parallel edges, through a boundary point). Starting from the
+    pairs maximal at the hypersurface vertices of P and Q, candidate pairs are closed under
+    "move one factor to a neighbour" from every vertex and upper-boundary point of the
+    current candidates' hull until nothing new appears; then the candidates contain every
+    vertex of the sum, and the hull of the candidates is the hull of the sum.
+    """
+    Af, cf = P.float_arrays()
+    Bf, df = Q.float_arrays()
+    mq = len(df)
+    adjP, xP = _adjacency(P, tol)
+    adjQ, xQ = _adjacency(Q, tol)
+    rng = np.random.default_rng(0)
+    X = np.vstack([xP, xQ]).reshape(-1, Af.shape[1])
+    if len(X):
+        spread = float(np.abs(X).max()) + 1.0
+        X = np.vstack([X, X + rng.normal(scale=1e-3 * spread, size=X.shape),
+                       rng.normal(scale=spread, size=(64, X.shape[1]))])
+    else:
+        X = rng.normal(size=(64, Af.shape[1]))
+    seeds = np.unique(np.argmax(X @ Af.T + cf, axis=1) * mq + np.argmax(X @ Bf.T + df, axis=1))
+
+    def neighbours(codes: np.ndarray) -> np.ndarray:
+        I, J = np.divmod(codes, mq)
+        parts = [codes]
+        for i, j in zip(I.tolist(), J.tolist()):
+            parts.append(adjP[i] * mq + j)
+            parts.append(i * mq + adjQ[j])
+        return np.unique(np.concatenate(parts))
+
+    C = neighbours(seeds)
+    expanded = np.zeros(0, np.int64)
+    while True:
+        I, J = np.divmod(C, mq)
+        A, c = Af[I] + Bf[J], cf[I] + df[J]
+        keep = dedup_terms(A, c, tol=tol)
+        bnd: list[int] = []
+        v = upper_hull(A[keep], c[keep], tol=tol, boundary=bnd)[0]
+        verts = C[keep[v]]
+        front = np.setdiff1d(np.union1d(verts, C[keep[np.asarray(bnd, dtype=np.int64)]]), expanded)
+        new = np.setdiff1d(neighbours(front), C)
+        expanded = np.union1d(expanded, front)
+        if len(new) == 0:
+            return np.divmod(np.sort(verts), mq)
+        C = np.union1d(C, new)
+
+
 def _product_pruned(P: TropicalPolynomial, Q: TropicalPolynomial, *, tol: Tolerance | None = None,
                     method: PruneMethod | str = PruneMethod.AUTO, return_pairs: bool = False):
     """``P ⊙ Q`` with redundant terms removed, without forming exact candidates.
 
     With ``return_pairs`` also the indices (I, J) of the P- and Q-term of each kept term.
     """
+    method = PruneMethod(method)
     Af, cf = P.float_arrays()
     Bf, df = Q.float_arrays()
     mp, mq = len(cf), len(df)
-    I, J = np.divmod(np.arange(mp * mq), mq)
-    keep = prune_terms(Af[I] + Bf[J], cf[I] + df[J], method=method, tol=tol)
-    I, J = I[keep], J[keep]
+    done = False
+    if mp * mq > _EXPAND_MIN and method is PruneMethod.AUTO:
+        try:
+            Pp, Qp = P.prune(tol=tol), Q.prune(tol=tol)
+            if Pp.n_terms == mp and Qp.n_terms == mq:
+                I, J = _minkowski_expand(P, Q, tol)
+                done = True
+        except SolverError as exc:
+            log.debug("Minkowski expansion unavailable (%s)", exc)
+    if not done:
+        I, J = np.divmod(np.arange(mp * mq), mq)
+        keep = prune_terms(Af[I] + Bf[J], cf[I] + df[J], method=method, tol=tol)
+        I, J = I[keep], J[keep]
     if P.exact:
         out = TropicalPolynomial.from_arrays(P.exponents[I] + Q.exponents[J],
                                              P.coefficients[I] + Q.coefficients[J], exact=True)

@@ -98,8 +98,8 @@ def upper_hull_vertices(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None =
     return upper_hull(A, c, tol=tol)[0]
 
 
-def upper_hull(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None = None
-               ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+def upper_hull(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None = None,
+               boundary: list | None = None) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Upper hull of the lifted points: vertices, upper facets and their normals.
 
     Returns
@@ -112,6 +112,9 @@ def upper_hull(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None = None
     normals : ndarray (n_facets, n)
         For each facet an ``x`` at which exactly its terms attain the maximum (when the
         exponents span R^n; otherwise a representative).
+
+    If a list is passed as ``boundary``, the indices of the non-vertex points lying on upper
+    facets (within qhull's precision) are appended to it (qhull path only).
 
     Examples
     --------
@@ -153,7 +156,7 @@ def upper_hull(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None = None
     low = np.concatenate([Z.mean(axis=0), [cs.min() - 10.0]])
     P = np.vstack([np.column_stack([Z, cs]), low[None]])
     try:
-        hull = ConvexHull(P, qhull_options="Qbb Qc Qx" if k + 1 > 4 else "Qbb Qc")
+        hull = ConvexHull(P, qhull_options="Qc Qx Q12" if k + 1 > 4 else "Qc Q12")
     except QhullError as exc:
         raise SolverError(f"qhull failed on the lifted points: {str(exc).splitlines()[0]}") from None
     eq = hull.equations  # (f, k+2): outward normal (k+1), offset
@@ -161,6 +164,10 @@ def upper_hull(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None = None
     simp = hull.simplices[up]
     idx = np.unique(simp)
     idx = idx[idx < m]
+    if boundary is not None and len(hull.coplanar):
+        cp = hull.coplanar
+        on_up = up[cp[:, 1]] & (cp[:, 0] < m)
+        boundary.extend(np.unique(cp[on_up, 0]).tolist())
     # merge triangulated simplices lying on one hyperplane
     E = eq[up]
     E = E / E[:, k:k + 1]

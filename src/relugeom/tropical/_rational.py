@@ -136,6 +136,35 @@ class TropicalRational:
         """
         return self.linear_pieces(tol=tol).n_pieces
 
+    def breakpoints(self, *, tol: Tolerance | None = None) -> np.ndarray:
+        """Breakpoints of ``F − G`` on the real line (one variable only), sorted.
+
+        These are the points between neighbouring cells of ``F ⊙ G`` where the affine map
+        of ``F − G`` changes.
+
+        Examples
+        --------
+        >>> F = TropicalPolynomial([0.0, 0.0], [[3.0], [2.0]])
+        >>> G = TropicalPolynomial([2.0, 0.0], [[0.0], [2.0]])
+        >>> TropicalRational(F, G).breakpoints().tolist()
+        [0.0, 1.0]
+        """
+        if self.n_vars != 1:
+            raise ValueError(f"breakpoints() is for functions of one variable; got {self.n_vars}")
+        t = resolve(tol)
+        P, I, J = self.common_refinement(tol=t)
+        Af, cf = self.F.prune(tol=t).float_arrays()
+        Bf, df = self.G.prune(tol=t).float_arrays()
+        maps = np.column_stack([Af[I] - Bf[J], cf[I] - df[J]])
+        Pf, pf = P.float_arrays()
+        order = np.argsort(Pf[:, 0])
+        out = []
+        scale = max(1.0, float(np.abs(maps).max(initial=0.0)))
+        for k, l in zip(order[:-1], order[1:]):
+            if np.abs(maps[k] - maps[l]).max() > t.map_rtol * scale:
+                out.append((pf[k] - pf[l]) / (Pf[l, 0] - Pf[k, 0]))
+        return np.sort(np.array(out, dtype=float))
+
     def upper_hull_bound(self, *, tol: Tolerance | None = None) -> int:
         """Number of upper-hull vertices of the lifted Newton polytope of ``F ⊙ G``.
 

@@ -1,0 +1,79 @@
+"""``relugeom tropical``: the tropical (max-plus) form F ⊘ G of a network.
+
+Examples (shell)::
+
+    relugeom tropical net.npz
+    relugeom tropical net.onnx --json form.json --plot form.png
+    relugeom tropical net.npz --exact --json form.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``relugeom tropical``."""
+    parser.add_argument("net", metavar="NET", help="network file: .npz, .onnx or .nnet")
+    parser.add_argument("--json", metavar="OUT",
+                        help='write F and G (pruned terms), "n_terms_F", "n_terms_G", "n_pieces" as JSON')
+    parser.add_argument("--plot", metavar="OUT.png", help="draw curves, Newton polygons and pieces (1-D/2-D inputs)")
+    parser.add_argument("--exact", action="store_true", help="exact rational coefficients and exponents")
+    parser.add_argument("--method", choices=["auto", "hull", "lp"], default="auto", help="pruning method")
+    parser.add_argument("--box", nargs=2, type=float, metavar=("LO", "HI"), default=(-2.0, 2.0),
+                        help="plot window for every coordinate (default -2 2)")
+    parser.add_argument("--time-limit", type=float, default=None, help="stop after S seconds (incomplete)")
+    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the tropical form, print a summary, write JSON / a picture."""
+    import numpy as np
+
+    from ..network import load_network
+    from ..tropical import tropical_form
+
+    net = load_network(args.net)
+    form = tropical_form(net, exact=args.exact, method=args.method, time_limit=args.time_limit,
+                         progress=args.progress)
+    print(f"network {args.net}: widths {net.widths}")
+    if not form.complete:
+        print(f"incomplete: time limit reached after {len(form.layers)} layer(s) ({form.seconds:.2f} s)")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"complete": False, **form.to_dict()}, indent=1))
+        return 3
+    outputs = []
+    for k, r in enumerate(form.rationals):
+        n_pieces = r.n_pieces()
+        outputs.append({**r.to_dict(), "n_pieces": n_pieces})
+        print(f"output {k}: F has {r.F.n_terms} terms, G has {r.G.n_terms} terms, "
+              f"{n_pieces} linear pieces on R^{net.input_dim}")
+    for s in form.layers:
+        print(f"  layer {s.layer}: {s.terms} terms after pruning (unpruned {s.terms_unpruned}), {s.seconds:.2f} s")
+    print(f"tropical form in {form.seconds:.2f} s")
+    if args.json:
+        out = {"network": str(args.net), "widths": list(net.widths), "exact": form.exact,
+               "complete": True, "seconds": form.seconds, "tolerance": form.tol.as_dict(),
+               "layers": form.to_dict()["layers"],
+               "F": outputs[0]["F"], "G": outputs[0]["G"],
+               "n_terms_F": outputs[0]["n_terms_F"], "n_terms_G": outputs[0]["n_terms_G"],
+               "n_pieces": outputs[0]["n_pieces"], "outputs": outputs}
+        Path(args.json).write_text(json.dumps(out, indent=1))
+        print(f"wrote {args.json}")
+    if args.plot:
+        if net.input_dim not in (1, 2):
+            print(f"--plot: pictures are for 1-D/2-D inputs; this network has {net.input_dim} inputs")
+            return 2
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from ..polyhedra import Box
+        from ..tropical import plot_tropical
+
+        lo, hi = args.box
+        d = net.input_dim
+        plot_tropical(net, Box(np.full(d, lo), np.full(d, hi)), args.plot)
+        print(f"wrote {args.plot}")
+    return 0
