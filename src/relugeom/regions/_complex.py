@@ -840,7 +840,7 @@ class RegionComplex:
             for i, (V, _) in enumerate(self._local_vertices):
                 xs = np.sort(V.ravel())
                 ys = self.net(xs[:, None])[:, 0]
-                ax.plot(xs, ys, "-", lw=1.5)
+                ax.plot(xs, ys, "-", lw=1.8, marker="o", ms=2.5)
             ax.set_xlabel("x")
             ax.set_ylabel("f(x)")
             return ax
