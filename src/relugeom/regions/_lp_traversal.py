@@ -276,6 +276,7 @@ class _Traversal:
         if k == 0:
             return out
         lp = None
+        planar = _segments_2d(A, b, t) if self.d == 2 else None
         for i in range(k):
             lab = int(labels[i])
             if lab < 0:
@@ -285,6 +286,16 @@ class _Traversal:
                     out.append((lab, "cut"))
                 continue
             n = A[i]
+            if self.d == 1:  # the facet is the point b_i / a_i
+                out.append((lab, pattern_along(self.net, np.array([b[i] * n[0]]), n, t)))
+                continue
+            if planar is not None and planar[i] is not None:
+                p, q = planar[i]
+                if 0.5 * np.linalg.norm(q - p) <= t.interior_atol:
+                    self.n_thin_facets += 1
+                    continue
+                out.append((lab, pattern_along(self.net, 0.5 * (p + q), n, t)))
+                continue
             proj = A - np.outer(A @ n, n)
             tco = np.linalg.norm(proj, axis=1)
             tco[i] = 0.0
@@ -311,6 +322,39 @@ class _Traversal:
             q = pattern_along(self.net, y, n, t)
             out.append((lab, q))
         return out
+
+
+def _segments_2d(A: np.ndarray, b: np.ndarray, tol: Tolerance) -> list | None:
+    """Edge endpoints of a polygon given by irredundant unit rows (None where unbounded).
+
+    In the plane the Chebyshev centre of a facet is the midpoint of its segment, so this
+    replaces one LP per facet by pairwise line intersections.
+    """
+    k = len(b)
+    if k < 3:
+        return None
+    i, j = np.triu_indices(k, 1)
+    det = A[i, 0] * A[j, 1] - A[i, 1] * A[j, 0]
+    ok = np.abs(det) > 1e-12
+    i, j, det = i[ok], j[ok], det[ok]
+    x = (b[i] * A[j, 1] - b[j] * A[i, 1]) / det
+    y = (A[i, 0] * b[j] - A[j, 0] * b[i]) / det
+    V = np.column_stack([x, y])
+    slack = V @ A.T - b
+    scale = 1.0 + np.abs(V).max(axis=1)
+    feas = np.all(slack <= tol.feas_atol * scale[:, None], axis=1)
+    V, slack, scale = V[feas], slack[feas], scale[feas]
+    tight = np.abs(slack) <= tol.feas_atol * scale[:, None]
+    out: list = []
+    for r in range(k):
+        P = V[tight[:, r]]
+        if len(P) < 2:
+            out.append(None)
+            continue
+        d = np.array([-A[r, 1], A[r, 0]])
+        s = P @ d
+        out.append((P[np.argmin(s)], P[np.argmax(s)]))
+    return out
 
 
 def _start_pattern(tr: _Traversal, x0: np.ndarray) -> tuple[np.ndarray, _RegionInfo]:
