@@ -264,9 +264,9 @@ class RegionComplex:
         """Number of facets shared by two regions (edges of the dual graph)."""
         return int(np.sum(self.facets[:, 1] >= 0))
 
-    @property
+    @cached_property
     def bounded(self) -> bool:
-        """Whether the domain is bounded."""
+        """Whether the domain is bounded (one LP, cached)."""
         return self.domain is not None and self.domain.is_bounded(tol=self.tol)
 
     def __len__(self) -> int:
