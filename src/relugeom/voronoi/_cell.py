@@ -70,8 +70,9 @@ class VoronoiCell:
     complete : bool
         True when every probe passed (otherwise a budget ran out).
     gap : float
-        The largest amount (distance, or log-likelihood for ``log``) by which a probe's best
-        competitor beat ``q`` in the last round; ``<= gap_tol`` when complete.
+        The largest amount (distance, or log-likelihood for ``log``) by which a vertex's best
+        competitor beat ``q`` in the last round; ``<= gap_tol`` when complete, ``inf`` when
+        some extreme ray of the outer approximation is known not to belong to the cell.
     gap_tol : float
         The pass threshold of a probe.
     n_cuts, n_probes, n_iterations : int
@@ -341,12 +342,52 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
     A, b = _normalize_rows(A, b)
     if len(A_eq):
         # an orthonormal basis of the equations keeps cdd well conditioned
-        U, sv, Vt = np.linalg.svd(np.hstack([A_eq, b_eq[:, None]]), full_matrices=False)
+        U, sv, Vt = np.linalg.svd(A_eq, full_matrices=False)
         r = int((sv > 1e-10 * max(1.0, sv.max())).sum())
-        M = Vt[:r]
-        A_eq, b_eq = M[:, :m], M[:, m]
-        nrm = np.linalg.norm(A_eq, axis=1)
-        A_eq, b_eq = A_eq / nrm[:, None], b_eq / nrm
+        A_eq, b_eq = Vt[:r], (U[:, :r].T @ b_eq) / sv[:r]
+    # work in coordinates z of the affine hull {A_eq u = b_eq} = {o + Bᵀz}: cdd is far more
+    # robust on full-dimensional systems than with equality rows
+    if len(A_eq):
+        _, sv, Vt = np.linalg.svd(A_eq)
+        B = Vt[len(A_eq):]
+        o = A_eq.T @ b_eq
+        c = A @ A_eq.T
+        A, b = A - c @ A_eq, b - c @ b_eq
+        A, b = _normalize_rows(A, b)
+    else:
+        B = np.eye(m)
+        o = np.zeros(m)
+    k_dim = B.shape[0]
+
+    def gens(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if k_dim == 0:
+            ok = np.all(A @ o - b <= 1e3 * t.feas_atol * s0) if len(A) else True
+            return (o[None, :] if ok else np.zeros((0, m))), np.zeros((0, m))
+        Az, bz = A @ B.T, b - A @ o
+        # parallel rows (same normal): keep the tightest; cdd misbehaves on near-duplicates
+        if len(Az) > 1:
+            key = np.round(Az, 9)
+            _, inv = np.unique(key, axis=0, return_inverse=True)
+            inv = np.asarray(inv).ravel()
+            best: dict[int, int] = {}
+            for i, g in enumerate(inv):
+                if g not in best or bz[i] < bz[best[g]]:
+                    best[g] = i
+            keep = sorted(best.values())
+            Az, bz = Az[keep], bz[keep]
+        Vz, Rz = generators(HPolytope(Az, bz))
+        return o + Vz @ B, Rz @ B
+
+    def prune(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if k_dim == 0 or len(A) == 0:
+            return A, b
+        try:
+            Pz = HPolytope(A @ B.T, b - A @ o).remove_redundant(tol=t)
+        except Exception:  # lower-dimensional or numerical trouble: keep every row
+            return A, b
+        A2 = Pz.A @ B
+        return A2, Pz.b + A2 @ o
+
     competitors: list[np.ndarray] = []
 
     def make_cut(p: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -358,10 +399,16 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
             a, beta = met.gram(m) @ p, 0.0     # ∩_{t>0} of the cuts of t·p
         else:
             a, beta = met.halfspace(p, q)
+        a = np.asarray(a, dtype=float)
+        beta = float(beta)
+        if len(A_eq):  # restrict to the affine hull {A_eq u = b_eq} (orthonormal rows)
+            c = A_eq @ a
+            a = a - A_eq.T @ c
+            beta = beta - float(c @ b_eq)
         nrm = float(np.linalg.norm(a))
-        if nrm <= 1e-12 * max(1.0, float(np.abs(p).max())):
+        if nrm <= 1e-10 * max(1.0, float(np.abs(p).max())):
             return None
-        return a / nrm, float(beta) / nrm
+        return a / nrm, beta / nrm
 
     n_cuts = 0
     # finite sets: all bisectors at once
@@ -379,17 +426,14 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
             A = np.vstack([A, rows])
             b = np.concatenate([b, rhs])
             n_cuts = len(rows)
-            try:
-                P = HPolytope(A, b, A_eq, b_eq).remove_redundant(tol=t)
-                A, b = P.A, P.b
-            except Exception:  # lower-dimensional: keep all rows
-                pass
+            A, b = prune(A, b)
 
     # toric models: the log cell is the log-normal polytope (Birch)
     theorem = isinstance(mdl, ToricModel) and is_log
 
     n_probes = 0
     it = 0
+    last_added = 0
     gap = 0.0
     complete = False
     message = ""
@@ -398,8 +442,16 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
     bar = tqdm(total=max_iterations, disable=not progress, desc="voronoi cuts", leave=False)
     while True:
         it += 1
-        P = HPolytope(A, b, A_eq, b_eq)
-        V, R = generators(P)
+        try:
+            V, R = gens(A, b)
+        except RuntimeError as exc:  # cdd: numerical inconsistency
+            if last_added:
+                A, b = A[:-last_added], b[:-last_added]
+                n_cuts -= last_added
+                del competitors[len(competitors) - last_added:]
+            message = f"pycddlib failed ({exc}); the last cuts were dropped"
+            log.warning(message)
+            break
         if len(V) == 0:
             message = "the outer approximation became empty (numerical trouble); last cut dropped"
             log.warning(message)
@@ -407,11 +459,12 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
         if len(V) > max_vertices:
             message = f"more than max_vertices={max_vertices} vertices"
             break
-        scale = max(s0, float(np.abs(V).max()))
+        scale = s0
         Qm = None if is_log else met.gram(m)
         probes: list[np.ndarray] = list(V)
         failures: list[tuple[np.ndarray, np.ndarray]] = []
         gap = -np.inf
+        ray_failures = 0
         lq_cache = {}
 
         def probe(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -434,18 +487,18 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
                     continue
                 found = False
                 for k in range(ray_steps):
-                    w = v0 + (4.0 ** k) * scale * r
+                    w = v0 + (4.0 ** (k - 1)) * scale * r
                     n_probes += 1
                     g, p = probe(w)
-                    gap = max(gap, g)
                     if g > gap_tol:
                         failures.append((w, p))
                         found = True
                         break
                 if not found and sc is not None and sc.competitor is not None:
-                    failures.append((v0 + (4.0 ** (ray_steps - 1)) * scale * r, sc.competitor))
-                    gap = max(gap, np.inf)
-        gap = float(max(gap, 0.0))
+                    failures.append((v0 + (4.0 ** (ray_steps - 2)) * scale * r, sc.competitor))
+                    found = True
+                ray_failures += int(found)
+        gap = float(max(gap, 0.0)) if not ray_failures else float("inf")
         bar.update(1)
         if not failures:
             complete = True
@@ -470,6 +523,7 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
             competitors.append(np.asarray(p, dtype=float))
             n_cuts += 1
             added += 1
+        last_added = added
         if added == 0:
             message = message or ("max_cuts reached" if n_cuts >= max_cuts else
                                   "stalled: failing probes gave no separating cut")
@@ -481,18 +535,13 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
             message = "time_limit reached"
             break
         if len(A) > 3 * (m + 1) + 20:
-            try:
-                Pr = HPolytope(A, b, A_eq, b_eq).remove_redundant(tol=t)
-                A, b = Pr.A, Pr.b
-            except Exception:
-                pass
+            A, b = prune(A, b)
     bar.close()
+    A, b = prune(A, b)
     try:
-        Pr = HPolytope(A, b, A_eq, b_eq).remove_redundant(tol=t)
-        A, b = Pr.A, Pr.b
-    except Exception:
-        pass
-    V, R = generators(HPolytope(A, b, A_eq, b_eq))
+        V, R = gens(A, b)
+    except RuntimeError:  # pragma: no cover - reported in message
+        V, R = np.zeros((0, m)), np.zeros((0, m))
     exact = bool((complete and oracle_exact and gap <= exact_gap) or (theorem and complete))
     if not message:
         message = "closed" if complete else "incomplete"

@@ -848,7 +848,8 @@ class ParametrizedModel(Model):
                 starts += list(gen.normal(0.0, self.theta_scale, size=(self.n_starts, P)))
         return starts
 
-    def _local(self, theta0: np.ndarray, u: np.ndarray, met: Metric, L: np.ndarray | None) -> np.ndarray:
+    def _local(self, theta0: np.ndarray, u: np.ndarray, met: Metric, L: np.ndarray | None,
+               fine: bool = False) -> np.ndarray:
         from scipy.optimize import least_squares, minimize
 
         phi, P = self.param, self.n_params
@@ -860,9 +861,10 @@ class ParametrizedModel(Model):
                 x0 = np.clip(theta0, lb, ub)
                 x0 = np.where((x0 == lb) | (x0 == ub), np.clip(x0 + 1e-9 * (ub - lb), lb, ub), x0) \
                     if self._box is not None else x0
+                ftol = 1e-15 if fine else 1e-8
                 res = least_squares(lambda th: L @ (phi.evaluate(th) - u), x0,
                                     jac=lambda th: L @ phi.jacobian(th), bounds=(lb, ub), method="trf",
-                                    xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=300)
+                                    xtol=ftol, ftol=ftol, gtol=ftol, max_nfev=200 if fine else 40)
                 return np.clip(res.x, lb, ub)
 
             def f(th: np.ndarray) -> tuple[float, np.ndarray]:
@@ -880,7 +882,8 @@ class ParametrizedModel(Model):
             if not linear and self.ineq is None:
                 bounds = None if self._box is None else list(zip(*self._box))
                 res = minimize(f, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
-                               options={"maxiter": 500, "ftol": 1e-15, "gtol": 1e-12})
+                               options={"maxiter": 500 if fine else 60, "ftol": 1e-15 if fine else 1e-9,
+                                        "gtol": 1e-12 if fine else 1e-7})
                 return res.x
         cons = []
         if self.domain is not None:
@@ -893,7 +896,7 @@ class ParametrizedModel(Model):
             jac = getattr(g, "jacobian", None) or (lambda th: _num_jac(g, th))
             cons.append({"type": "ineq", "fun": g, "jac": jac})
         res = minimize(f, theta0, jac=True, method="SLSQP", constraints=cons,
-                       options={"maxiter": 300, "ftol": 1e-15})
+                       options={"maxiter": 300 if fine else 60, "ftol": 1e-15 if fine else 1e-9})
         return res.x
 
     def nearest(self, u: object, metric: object = "euclidean", *, rng: object = None,
@@ -932,6 +935,16 @@ class ParametrizedModel(Model):
                 best = NearestPoint(p, val, False, theta=th)
         if best is None:
             raise InfeasibleError("no feasible parameter found by the local searches")
+        # polish the best local solution with tight tolerances
+        try:
+            th = self._local(np.asarray(best.theta, dtype=float), u, met, L, fine=True)
+            if np.all(np.isfinite(th)) and self.feasible(th, t):
+                p = np.asarray(self.param.evaluate(th), dtype=float)
+                val = float(met.losses(u[None], p[None])[0])
+                if val <= best.loss:
+                    best = NearestPoint(p, val, False, theta=th)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):  # pragma: no cover
+            pass
         self._pool.append(best.theta)
         self._pool = self._pool[-8:]
         return best

@@ -58,7 +58,7 @@ def plot_cell(cell: object, ax: object = None, *, window: tuple | None = None, c
                     label=label)
         if show_q:
             ax.plot(*cell.q, "o", color=color)
-        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_aspect("equal", adjustable="box")
     else:
         from mpl_toolkits.mplot3d.art3d import Poly3DCollection
         from scipy.spatial import ConvexHull, QhullError
