@@ -1,7 +1,26 @@
-"""relugeom.algebra: polynomial parametrizations and their implicitization.
+"""relugeom.algebra: polynomial parametrizations and their invariants (implicitization).
 
-Generic (not ReLU-specific) algebra: :class:`Parametrization` (the interface),
-:class:`PolynomialParametrization` (from user polynomials), and the implicitization engine.
+Generic, not ReLU-specific; :mod:`relugeom.patterns` builds the ReLU pattern maps on it.
+
+* :class:`Parametrization` — the interface (batched float / mod-p / exact evaluation,
+  Jacobians, flint polynomials, supports, torus grading);
+  :class:`PolynomialParametrization` builds one from user polynomials.
+* :func:`implicitize` — all invariants up to a degree bound by multigraded interpolation
+  over prime fields, rational reconstruction and certificates; returns an
+  :class:`Implicitization` (bases of the graded pieces, minimal generators as
+  :class:`Invariant` with a :class:`Certificate`, Hilbert function, dimension, degree with
+  its justification, seed, timing, completeness).
+* :class:`BlockSymmetry` / :class:`PermutationSymmetry` — compute only canonical blocks.
+* :func:`in_ideal`, :func:`spans`, :func:`evaluate_invariants`, :func:`certify_invariant`.
+* Exports: :func:`to_json`, :func:`to_macaulay2`, :func:`to_singular`, :func:`to_sympy`,
+  :func:`to_latex`.
+
+Examples
+--------
+>>> from relugeom.algebra import PolynomialParametrization, implicitize
+>>> res = implicitize(PolynomialParametrization(["s^2", "s*t", "t^2"]), 2, rng=0)
+>>> [str(g) for g in res.generators], res.variety_degree
+(['y1*y3 - y2^2'], 2)
 """
 
 from relugeom.algebra._param import Parametrization, PolynomialParametrization
