@@ -102,3 +102,17 @@ def test_unbounded_polyhedron_domain():
     cx = enumerate_regions(example_network("three_units"), HPolytope([[-1.0, 0.0]], [0.0]))
     assert cx.n_regions == 4 and cx.check().ok
     assert cx.patterns[:, 0].all()
+
+
+def test_tiny_region_below_tolerance():
+    # x = 0, y = 0, x + y = 1e-13: the triangle is far below interior_atol
+    net = ReLUNetwork([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0, 1.0]]], [[0.0, 0.0, -1e-13], [0.0]])
+    cx = enumerate_regions(net, Box([-1, -1], [1, 1]), method="lp")
+    assert cx.n_regions == 6  # the LP method's notion: Chebyshev radius > tol.interior_atol
+    assert cx.check().ok
+    cz = enumerate_regions(net, Box([-1, -1], [1, 1]))  # the skeleton (when present) decides ties exactly
+    rep = cz.check()
+    assert rep.ok, str(rep)
+    assert cz.n_regions in (6, 7)
+    if cz.n_regions == 7:
+        assert "thin_facets" in rep.messages
