@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:5} missing: {path}")
             continue
         runs = [_spawn(["relugeom", str(path), "1" if name in count_only else "0",
-                        str(a.time_limit), "1" if a.certify else "0"], a.timeout)
+                        "none" if a.time_limit is None else str(a.time_limit),
+                        "1" if a.certify else "0"], a.timeout)
                 for _ in range(a.repeats)]
         ok = [r for r in runs if "error" not in r]
         row = {"net": name, "relugeom": runs}
