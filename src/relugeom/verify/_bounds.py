@@ -93,17 +93,29 @@ def _backward(Ws, bs, relax, Lam: np.ndarray, layer: int, lo: np.ndarray, hi: np
     const = Lam @ bs[layer]
     Om = _mm(Lam, Ws[layer])
     for k in range(layer - 1, -1, -1):
-        alpha, s, t = relax[k]
-        pos = np.maximum(Om, 0.0)
-        neg = np.minimum(Om, 0.0)
-        const = const + np.einsum("bmn,bn->bm", neg, t)
-        Lam = pos * alpha[:, None, :] + neg * s[:, None, :]
-        const = const + Lam @ bs[k]
-        Om = _mm(Lam, Ws[k])
+        alpha, s, t, unst, live = relax[k]
+        # stable neurons: relu is exact (slope s = alpha in {0, 1}, no intercept); only the
+        # columns unstable in some box of the batch need the sign-dependent relaxation
+        Lam = Om[:, :, live] * s[:, None, live]
+        if len(unst):
+            pos_u = np.searchsorted(live, unst)             # unstable ⊆ live
+            OmU = Om[:, :, unst]
+            negU = np.minimum(OmU, 0.0)
+            const = const + np.einsum("bmu,bu->bm", negU, t[:, unst])
+            Lam[:, :, pos_u] = np.where(OmU > 0, OmU * alpha[:, None, unst], negU * s[:, None, unst])
+        const = const + Lam @ bs[k][live]
+        Om = _mm(Lam, Ws[k][live])
     pos = np.maximum(Om, 0.0)
-    neg = np.minimum(Om, 0.0)
+    neg = Om - pos
     lb = const + np.einsum("bmd,bd->bm", pos, lo) + np.einsum("bmd,bd->bm", neg, hi)
     return lb, Om
+
+
+def _relax_entry(l: np.ndarray, u: np.ndarray):
+    alpha, s, t = _relaxation(l, u)
+    unst = np.flatnonzero(((l < 0) & (u > 0)).any(axis=0))
+    live = np.flatnonzero((u > 0).any(axis=0))          # neurons active somewhere in the batch
+    return alpha, s, t, unst, live
 
 
 def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = None,
@@ -117,8 +129,10 @@ def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = Non
         The boxes.
     C : ndarray (R, n_L), optional
         Output rows whose lower bounds ``min_x C f(x)`` are wanted.
-    method : {"crown", "interval"}
-        Linear relaxation (backward, tighter) or plain interval arithmetic.
+    method : {"crown", "symbolic", "interval"}
+        Intermediate bounds by backward linear relaxation (CROWN; tightest, cost quadratic
+        in depth), by forward symbolic linear bounds in the input variables (cheap; the
+        output rows still get a backward pass), or plain interval arithmetic.
 
     Returns
     -------
@@ -134,8 +148,8 @@ def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = Non
     >>> bool(b.spec_lb[0, 1] >= -2.0 - 1e-12)                    # -|x| >= -2 on [-1, 2]
     True
     """
-    if method not in ("crown", "interval"):
-        raise ValueError(f"method must be 'crown' or 'interval'; got {method!r}")
+    if method not in ("crown", "symbolic", "interval"):
+        raise ValueError(f"method must be 'crown', 'symbolic' or 'interval'; got {method!r}")
     lo = np.atleast_2d(np.asarray(lo, float))
     hi = np.atleast_2d(np.asarray(hi, float))
     Ws, bs = net.weights, net.biases
@@ -143,8 +157,35 @@ def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = Non
     pre_lb: list[np.ndarray] = []
     pre_ub: list[np.ndarray] = []
     relax = []
+    if method == "symbolic":
+        d = lo.shape[1]
+        B = lo.shape[0]
+        # linear lower/upper functions of x: z >= Lx + lc, z <= Ux + uc
+        Lx = np.broadcast_to(np.eye(d), (B, d, d))
+        Ux = Lx
+        lc = np.zeros((B, d))
+        uc = lc
     for k in range(Lh):
         W, b = Ws[k], bs[k]
+        if method == "symbolic":
+            Wp, Wn = np.maximum(W, 0.0), np.minimum(W, 0.0)
+            Lx, Ux = (np.matmul(Wp, Lx) + np.matmul(Wn, Ux), np.matmul(Wp, Ux) + np.matmul(Wn, Lx))
+            lc, uc = lc @ Wp.T + uc @ Wn.T + b, uc @ Wp.T + lc @ Wn.T + b
+            l = lc + np.einsum("bnd,bd->bn", np.maximum(Lx, 0), lo) + np.einsum("bnd,bd->bn", np.minimum(Lx, 0), hi)
+            u = uc + np.einsum("bnd,bd->bn", np.maximum(Ux, 0), hi) + np.einsum("bnd,bd->bn", np.minimum(Ux, 0), lo)
+            if k > 0:
+                ilo, ihi = np.maximum(pre_lb[-1], 0.0), np.maximum(pre_ub[-1], 0.0)
+                l = np.maximum(l, ilo @ Wp.T + ihi @ Wn.T + b)
+                u = np.minimum(u, ihi @ Wp.T + ilo @ Wn.T + b)
+            pre_lb.append(l)
+            pre_ub.append(u)
+            alpha, s_, t_, _, _ = entry = _relax_entry(l, u)
+            relax.append(entry)
+            Lx = Lx * alpha[:, :, None]
+            lc = lc * alpha
+            Ux = Ux * s_[:, :, None]
+            uc = uc * s_ + t_
+            continue
         if k == 0:
             ilo, ihi = lo, hi
         else:
@@ -166,7 +207,7 @@ def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = Non
                 u[:, unst] = np.minimum(u[:, unst], -lb[:, m:])
         pre_lb.append(l)
         pre_ub.append(u)
-        relax.append(_relaxation(l, u))
+        relax.append(_relax_entry(l, u))
     out = BoxBounds(pre_lb, pre_ub)
     if C is not None:
         C = np.asarray(C, float)

@@ -385,7 +385,7 @@ def _decide_exactly(net, uns: UnsafeSet, parts: np.ndarray, lo, hi, Pin, tol, pr
 def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: Tolerance,
               deadline: float | None, max_splits: int | None, *, batch: int = 128,
               exact_unstable: int = 3, max_depth: int = 60, progress: bool = False,
-              combine_rows: bool = True) -> _PartOutcome:
+              combine_rows: bool = False, bounds: str = "crown", split: str = "smear") -> _PartOutcome:
     """Input-splitting branch and bound on one box (∩ polytope ``Pin``)."""
     stats = {"boxes": 0, "splits": 0, "leaf_lps": 0, "star_lps": 0, "regions": 0, "star_boxes": 0,
              "bound_lps": 0}
@@ -411,6 +411,12 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
         while pending:
             if deadline is not None and time.monotonic() > deadline:
                 incomplete = "timeout"
+                if log.isEnabledFor(logging.DEBUG):
+                    dep = np.concatenate(S_depth)
+                    log.debug("timeout with %d pending boxes; depth histogram %s; last batch "
+                              "unstable %s, best open-row gap %s", len(dep),
+                              np.bincount(dep).tolist(), locals().get("nun", []),
+                              locals().get("gap", None))
                 break
             if max_splits is not None and stats["splits"] >= max_splits:
                 incomplete = "limit"
@@ -425,8 +431,9 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
             lo, hi, mask, depth = lo[-nb:], hi[-nb:], mask[-nb:].copy(), depth[-nb:]
             pending -= nb
             stats["boxes"] += nb
-            bb = crown_bounds(net, lo, hi, uns.C)
+            bb = crown_bounds(net, lo, hi, uns.C, method=bounds)
             row_ok = bb.spec_lb > uns.d[None, :]                      # (nb, R)
+            gap = np.round(np.max(bb.spec_lb - uns.d[None, :], axis=1)[:8], 5)
             part_ok = (row_ok[:, None, :] & onehot[None]).any(axis=2)  # (nb, K)
             mask &= ~part_ok
             # candidate counterexamples: centres and the bound minimisers of open rows
@@ -519,7 +526,11 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
                 score[:, ~active] = -1.0
                 none = score.max(axis=1) <= 0
                 score[none] = np.where(active, w[none], -1.0)
+                if split == "widest":
+                    score = np.where(active, w / np.where(active, hi0 - lo0, 1.0), -1.0)
                 dim = np.argmax(score, axis=1)
+                if split == "lookahead":
+                    dim = _lookahead_dims(net, uns, lo[ts], hi[ts], mask[ts], active, onehot)
                 mid = (lo[ts, dim] + hi[ts, dim]) / 2
                 lo_a, hi_a = lo[ts].copy(), hi[ts].copy()
                 hi_a[np.arange(len(ts)), dim] = mid
@@ -540,6 +551,29 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
     if incomplete is None and pending == 0:
         return _PartOutcome("safe", None, total, total, stats, "")
     return _PartOutcome(incomplete or "limit", None, covered, total, stats, "")
+
+
+def _lookahead_dims(net, uns: UnsafeSet, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray,
+                    active: np.ndarray, onehot: np.ndarray) -> np.ndarray:
+    """For each box, the input coordinate whose bisection improves the bounds most.
+
+    Score of a split: over both children, the worst (smallest) of the best proof gaps
+    ``max_{rows of part} (lb - d)`` of the parts still open; the best score wins."""
+    s, d = lo.shape
+    dims = np.flatnonzero(active)
+    LO, HI = [], []
+    for i in dims:
+        mid = (lo[:, i] + hi[:, i]) / 2
+        a_hi = hi.copy(); a_hi[:, i] = mid
+        b_lo = lo.copy(); b_lo[:, i] = mid
+        LO += [lo, b_lo]
+        HI += [a_hi, hi]
+    bb = crown_bounds(net, np.concatenate(LO), np.concatenate(HI), uns.C)
+    gap = bb.spec_lb - uns.d[None, :]                                  # (2*nd*s, R)
+    part_gap = np.where(onehot[None], gap[:, None, :], -np.inf).max(axis=2)   # (.., K)
+    part_gap = np.where(np.tile(mask, (2 * len(dims), 1)), np.minimum(part_gap, 0.0), 0.0)
+    score = part_gap.sum(axis=1).reshape(len(dims), 2, s).sum(axis=1)   # (nd, s), <= 0
+    return dims[np.argmax(score, axis=0)]
 
 
 def _split_root(lo: np.ndarray, hi: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
