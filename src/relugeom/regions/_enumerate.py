@@ -144,7 +144,11 @@ def _jsonable(obj):
         return obj.item()
     if isinstance(obj, np.ndarray):
         return obj.tolist()
-    return obj
+    if isinstance(obj, Tolerance):
+        return obj.as_dict()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    return str(obj)
 
 
 # ----------------------------------------------------------------------------- domains
