@@ -257,8 +257,12 @@ class _RegionIndex:
     def __init__(self, words: np.ndarray, keys: np.ndarray, m: int, N: int):
         self.m, self.N = m, N
         self.fast = words.shape[1] == 1
+        self.table = None
         if self.fast:  # neuron bits of one word, shifted down: an injective uint64 key
             rk = words[:, 0] >> np.uint64(m)
+            if N <= 24:  # a dense table: O(1) lookups
+                self.table = np.full(1 << N, -1, dtype=np.int64)
+                self.table[rk.astype(np.int64)] = np.arange(len(rk))
             self.order = np.argsort(rk)
             self.keys = rk[self.order]
         else:
@@ -267,6 +271,8 @@ class _RegionIndex:
     def lookup(self, words: np.ndarray) -> np.ndarray:
         if self.fast:
             q = words[:, 0] >> np.uint64(self.m)
+            if self.table is not None:
+                return self.table[q.astype(np.int64)]
         else:
             q = _pattern_keys(_words_to_bool(words, self.m, self.N))
         if len(self.keys) == 0:
@@ -813,6 +819,7 @@ class _Run:
             return self._degenerate("two regions with one pattern")
         facets = None
         if self.with_facets:
+            self.n_regions_found = len(patterns)
             facets = self._facets(zidx, UP, cnt, _RegionIndex(words, keys, m, N))
             if isinstance(facets, str):
                 return self._degenerate(facets)
@@ -836,8 +843,19 @@ class _Run:
     def _expand(rv: np.ndarray, UP: np.ndarray, positions) -> tuple[np.ndarray, np.ndarray]:
         """All upward side choices at vertices ``rv`` over ``positions``."""
         d = UP.shape[1]
+        pos = list(positions)
+        if not pos:
+            return rv, np.zeros((len(rv), d), dtype=np.int8)
+        # rows with exactly one upward edge per position need no expansion (most rows)
+        sub = UP[rv][:, pos, :]
+        simple = np.all(sub.sum(axis=2) == 1, axis=1)
+        side_s = np.zeros((int(simple.sum()), d), dtype=np.int8)
+        side_s[:, pos] = sub[simple][:, :, 1]
+        rv_s = rv[simple]
+        rv = rv[~simple]
+        del sub
         side = np.zeros((len(rv), d), dtype=np.int8)
-        for p in positions:
+        for p in pos:
             opts = UP[rv, p, :]
             cnt = opts.sum(axis=1)
             first = np.argmax(opts, axis=1).astype(np.int8)
@@ -846,7 +864,7 @@ class _Run:
             rank = (np.arange(len(rep)) - starts).astype(np.int8)
             rv, side = rv[rep], side[rep]
             side[:, p] = first[rep] + rank
-        return rv, side
+        return np.concatenate([rv_s, rv]), np.concatenate([side_s, side])
 
     def _facets(self, zidx, UP, cnt, keys):
         d, m, N = self.d, self.m, self.N
@@ -858,13 +876,18 @@ class _Run:
             rv, side = self._expand(np.flatnonzero(mult > 0), UP, others)
             hp = zidx[rv, p]
             words = P[rv].copy()
+            ar = np.arange(len(rv))
             for q in others:
                 hw, hb = _bit(zidx[rv, q])
-                words[np.arange(len(rv)), hw] |= np.where(side[:, q] == 1, hb, np.uint64(0))
+                hb[side[:, q] != 1] = 0
+                if words.shape[1] == 1:
+                    words[:, 0] |= hb
+                else:
+                    words[ar, hw] |= hb
             hw, hb = _bit(hp)
             dom = hp < m
             w_plus = words.copy()
-            w_plus[np.arange(len(rv)), hw] |= hb
+            w_plus[ar, hw] |= hb
             ra = keys.lookup(w_plus)
             rb = np.full(len(rv), -1, dtype=np.int64)
             if np.any(~dom):
@@ -876,7 +899,12 @@ class _Run:
             hi = np.where(dom, -1, np.maximum(ra, rb))
             out.append(np.stack([lo, hi, label], axis=1).astype(np.int64))
         F = np.concatenate(out) if out else np.zeros((0, 3), np.int64)
-        F = F[np.lexsort((F[:, 2], F[:, 1], F[:, 0]))]
+        R, L = self.n_regions_found, m + N + 1
+        if (R + 1) ** 2 * L < 2 ** 62:  # one combined key: a fast sort
+            key = (F[:, 0] * (R + 1) + F[:, 1] + 1) * L + F[:, 2] + m
+            F = F[np.argsort(key, kind="stable")]
+        else:
+            F = F[np.lexsort((F[:, 2], F[:, 1], F[:, 0]))]
         if len(F) > 1 and np.any(np.all(F[1:] == F[:-1], axis=1)):
             return "a facet found twice"
         self.stats["n_facets"] = len(F)
