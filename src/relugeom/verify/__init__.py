@@ -14,7 +14,10 @@ from ._check import Counterexample, SafetyResult, Verdict, check_safety
 from ._sets import InputSet, UnsafeSet, as_input_set, as_unsafe_set
 from ._vnnlib import VNNLibProperty, parse_vnnlib, read_vnnlib
 from ._reach import ReachableSet, ReachPiece, reachable_set
+from ._params import check_reachability_params
+from ._exact import ExactCertificate
 
 __all__ = ["check_safety", "SafetyResult", "Verdict", "Counterexample", "InputSet", "UnsafeSet",
            "as_input_set", "as_unsafe_set", "VNNLibProperty", "read_vnnlib", "parse_vnnlib",
-           "reachable_set", "ReachableSet", "ReachPiece"]
+           "reachable_set", "ReachableSet", "ReachPiece", "check_reachability_params",
+           "ExactCertificate"]
