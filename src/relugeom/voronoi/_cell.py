@@ -542,6 +542,8 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
         V, R = gens(A, b)
     except RuntimeError:  # pragma: no cover - reported in message
         V, R = np.zeros((0, m)), np.zeros((0, m))
+    if len(R):
+        R = R / np.linalg.norm(R, axis=1, keepdims=True)
     exact = bool((complete and oracle_exact and gap <= exact_gap) or (theorem and complete))
     if not message:
         message = "closed" if complete else "incomplete"

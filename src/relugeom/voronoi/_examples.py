@@ -55,7 +55,7 @@ def half_circle() -> ParametrizedModel:
     return ParametrizedModel(_HalfCircle(), Box([0.0], [np.pi]), n_starts=6)
 
 
-def rank_one_model(m: int, n: int, *, n_starts: int = 6) -> ParametrizedModel:
+def rank_one_model(m: int, n: int, *, n_starts: int = 3) -> ParametrizedModel:
     """The ``m × n`` matrices of rank ``<= 1`` as ``(a, b) ↦ a bᵀ`` (entries row-major).
 
     Eckart–Young: the Voronoi cell of ``σ u vᵀ`` is ``σuvᵀ`` plus the spectral-norm ball of

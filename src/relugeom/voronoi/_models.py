@@ -921,9 +921,10 @@ class ParametrizedModel(Model):
         gen = np.random.default_rng(rng)
         L = None if met.kind is MetricKind.LOG else met.factor(self.dim)
         best: NearestPoint | None = None
-        for th0 in self._starts(gen, u, list(warm) + self._pool[-4:]):
+        for th0 in self._starts(gen, u, list(warm) + self._pool[-2:]):
             try:
-                th = self._local(np.asarray(th0, dtype=float), u, met, L)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    th = self._local(np.asarray(th0, dtype=float), u, met, L)
             except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:  # pragma: no cover
                 log.debug("local solve failed: %s", exc)
                 continue
@@ -937,7 +938,8 @@ class ParametrizedModel(Model):
             raise InfeasibleError("no feasible parameter found by the local searches")
         # polish the best local solution with tight tolerances
         try:
-            th = self._local(np.asarray(best.theta, dtype=float), u, met, L, fine=True)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                th = self._local(np.asarray(best.theta, dtype=float), u, met, L, fine=True)
             if np.all(np.isfinite(th)) and self.feasible(th, t):
                 p = np.asarray(self.param.evaluate(th), dtype=float)
                 val = float(met.losses(u[None], p[None])[0])
