@@ -30,14 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     dom.add_argument("--unbounded", action="store_true", help="all of R^d (unbounded regions included)")
     parser.add_argument("--json", metavar="OUT", help="write the complex (or, with --count-only, the counts) as JSON")
     parser.add_argument("--plot", metavar="OUT.png", help="draw the complex (2-D inputs)")
-    parser.add_argument("--max-regions", type=int, default=None, help="stop after N regions (partial result)")
-    parser.add_argument("--time-limit", type=float, default=None, help="stop after S seconds (partial result)")
+    parser.add_argument("--max-regions", type=int, default=None, metavar="N", help="stop after N regions (partial result)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop after S seconds (partial result)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
     parser.add_argument("--count-only", action="store_true",
                         help="only count (do not keep the complex); JSON holds counts, bounds and timing")
     parser.add_argument("--method", choices=["auto", "skeleton", "lp"], default="auto",
                         help="enumeration method (default auto)")
-    parser.add_argument("--jobs", type=int, default=None,
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="split the domain into this many jobs on a process pool")
     parser.add_argument("--check", action="store_true", help="run the complex's self-check and print it")
 
