@@ -822,8 +822,13 @@ class _Engine:
                 return K, Z
         raise RuntimeError(f"rational reconstruction failed in block {key} after {MAX_PRIMES} primes")
 
-    def lower_rref(self, parts: list[tuple[np.ndarray, np.ndarray]], N: int) -> tuple[np.ndarray, np.ndarray]:
-        """RREF (mod p0) of the lower part, compressed by random combinations (adaptive size)."""
+    def lower_rref(self, parts: list[tuple[np.ndarray, np.ndarray]], N: int,
+                   upper: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """RREF (mod p0) of the lower part, compressed by random combinations.
+
+        ``upper`` bounds its rank (the dimension of the block of I) when known. Otherwise a
+        first guess (twice the largest single piece) is tried, then the full size.
+        """
         p0 = self.prime(0)
         L = np.zeros((sum(K.shape[0] for K, _ in parts), N), dtype=np.int64)
         r = 0
@@ -831,15 +836,17 @@ class _Engine:
             L[r:r + K.shape[0], col] = K
             r += K.shape[0]
         R = L.shape[0]
-        t = min(R, 64)
-        while True:
-            if t >= R:
-                return rref_mod_p(L, p0)
+        cap = min(N, upper if upper is not None else N)
+        if R <= 2 * (cap + ROW_MARGIN):
+            return rref_mod_p(L, p0)
+        guesses = [cap + ROW_MARGIN] if upper is not None else \
+            [min(cap, 2 * max(K.shape[0] for K, _ in parts) + 64) + ROW_MARGIN, cap + ROW_MARGIN]
+        for t in guesses:
             S = self.rng.integers(0, p0, size=(t, R), dtype=np.int64)
             RL, piv = rref_mod_p(matmul_mod_p(S, L, p0), p0)
-            if piv.size + ROW_MARGIN <= t:
+            if piv.size + ROW_MARGIN <= t or piv.size >= cap:
                 return RL, piv
-            t = min(2 * t, R) if piv.size < N else R
+        return RL, piv
 
     def solve_block(self, blk: _Block) -> None:
         st = self.store
@@ -850,11 +857,14 @@ class _Engine:
             nnz = (Z != 0).sum(axis=1)
             blk.Zgen = Z[np.lexsort((np.arange(Z.shape[0]), nnz))]
             return
-        RL, pivL = self.lower_rref(parts, blk.N)
         if blk.N <= NICE_BLOCK:
             # small block: the whole kernel, and the sparsest basis rows outside the lower part
             K, Z = self.lifted_kernel(blk.mons, blk.key)
             blk.kmod, blk.Z, blk.nul = K, Z, K.shape[0]
+            if blk.nul == 0:
+                blk.Zgen = Z
+                return
+            RL, pivL = self.lower_rref(parts, blk.N, upper=blk.nul)
             if RL.shape[0] >= blk.nul:
                 blk.Zgen = np.zeros((0, blk.N), dtype=Z.dtype)
                 return
@@ -866,6 +876,7 @@ class _Engine:
             _, chosen = rref_mod_p(np.ascontiguousarray(Kp.T), p0)
             blk.Zgen = Z[pref[chosen]]
             return
+        RL, pivL = self.lower_rref(parts, blk.N)
         F = np.setdiff1d(np.arange(blk.N), pivL)
         # I_block = span(lower part) ⊕ (I_block ∩ span of the monomials F)
         if F.size:
