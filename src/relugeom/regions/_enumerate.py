@@ -213,7 +213,8 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
         The tolerance policy (reported by the result).
     max_regions, time_limit : optional
         Bounds on the work; when hit, the partial complex is returned with
-        ``complete=False`` and the reason.
+        ``complete=False`` and the reason. With ``executor``/``n_jobs`` they apply to
+        each job.
     progress : bool
         Show a progress bar.
     executor : concurrent.futures.Executor, optional
