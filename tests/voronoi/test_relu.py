@@ -117,16 +117,21 @@ def test_shallow_relu_voronoi_cell(shallow3, rng):
 
 
 def test_region_cell_contains_union_cell(rng):
-    theta = np.array([1.0, 0.2, -1.0, 0.1, 0.5, -0.3, 1.0, -2.0, 0.7])  # W1 (3x1), b1, W2 (1x3)
+    # neuron 3 is dead on the data and neuron 2 fires on x_4 only: inside its activation
+    # region q is a boundary point (2-dim cell), while the union of all regions fits every
+    # target near q (cell {q})
+    theta = np.array([1.0, 1.0, 0.0, 0.1, -0.3, -1.0, 1.0, 2.0, 0.7])  # W1 (3x1), b1, W2 (1x3)
     union = relu_voronoi_cell((1, 3, 1), X4, theta, bias="first", max_cuts=30)
     region = relu_voronoi_cell((1, 3, 1), X4, theta, bias="first", region=True, max_cuts=30)
     net = network_from_theta((1, 3, 1), theta, "first")
     assert np.allclose(union.q, net(X4).ravel()) and np.allclose(region.q, union.q)
-    # more competitors, smaller cell: union ⊆ region (compare on points of the union's outer approximation
-    # that are in the true union cell: the vertices if the union cell is exact)
-    if union.exact and region.exact:
-        assert np.all(region.contains(union.vertices, atol=1e-7))
-    assert region.dimension() >= union.dimension()
+    assert union.exact and region.exact
+    assert union.dimension() == 0 and region.dimension() == 2
+    assert np.all(region.contains(union.vertices, atol=1e-7))       # more competitors: smaller cell
+    from relugeom.patterns import PatternAssignment
+
+    R = relu_model((1, 3, 1), X4, bias="first", assignment=PatternAssignment.from_network(net, X4))
+    check_cell(region, bvls_dist(R), rng, n=10, delta=0.3)
 
 
 def test_deep_model_is_parametrized_and_never_exact():
