@@ -652,7 +652,7 @@ class _Store:
         out = []
         for row in Z:
             nz = np.flatnonzero(row)
-            f = self.ctx.from_dict({tuple(int(v) for v in E[j]): flint.fmpq(int(row[j])) for j in nz})
+            f = self.ctx.from_dict(dict(zip(map(tuple, E[nz].tolist()), (int(v) for v in row[nz]))))
             if not f.is_zero() and f.leading_coefficient() < 0:
                 f = -f
             out.append(f)
@@ -839,8 +839,15 @@ class _Engine:
         cap = min(N, upper if upper is not None else N)
         if R <= 2 * (cap + ROW_MARGIN):
             return rref_mod_p(L, p0)
-        guesses = [cap + ROW_MARGIN] if upper is not None else \
-            [min(cap, 2 * max(K.shape[0] for K, _ in parts) + 64) + ROW_MARGIN, cap + ROW_MARGIN]
+        if upper is not None:
+            guesses = [cap + ROW_MARGIN]
+        else:  # geometric guesses from twice the largest single piece
+            g = min(cap, 2 * max(K.shape[0] for K, _ in parts) + 64)
+            guesses = []
+            while g < cap:
+                guesses.append(g + ROW_MARGIN)
+                g *= 2
+            guesses.append(cap + ROW_MARGIN)
         for t in guesses:
             S = self.rng.integers(0, p0, size=(t, R), dtype=np.int64)
             RL, piv = rref_mod_p(matmul_mod_p(S, L, p0), p0)
