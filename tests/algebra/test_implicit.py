@@ -342,3 +342,11 @@ def test_normal_form_path_matches(monkeypatch, symmetric):
     check_certified(r)
     assert r.generator_degrees == [1, 2]
     assert in_ideal("y1*y4 - y2*y3", r)
+
+
+def test_explicit_primes_and_progress():
+    phi = PolynomialParametrization(["s^2", "s*t", "t^2"], params=["s", "t"])
+    res = implicitize(phi, 3, primes=[2147483629, 2147483587], rng=0, progress=True)
+    assert res.primes[:2] == (2147483629, 2147483587)
+    assert res.generator_degrees == [2]
+    assert res.hilbert_function == {1: 3, 2: 5, 3: 7}
