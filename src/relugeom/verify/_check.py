@@ -41,7 +41,7 @@ import numpy as np
 
 from .._tol import Tolerance, resolve
 from ..polyhedra import LPStatus, solve_lp
-from ._bounds import crown_bounds
+from ._bounds import crown_bounds, optimize_spec_alpha
 from ._sets import InputSet, UnsafeSet, as_input_set, as_unsafe_set, check_sizes
 from ._star import StarStats, iter_pieces
 
@@ -385,10 +385,11 @@ def _decide_exactly(net, uns: UnsafeSet, parts: np.ndarray, lo, hi, Pin, tol, pr
 def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: Tolerance,
               deadline: float | None, max_splits: int | None, *, batch: int = 128,
               exact_unstable: int = 3, max_depth: int = 60, progress: bool = False,
-              combine_rows: bool = False, bounds: str = "crown", split: str = "smear") -> _PartOutcome:
+              combine_rows: bool = False, bounds: str = "crown", split: str = "smear",
+              alpha_steps: int = 20, alpha_after: int = 256) -> _PartOutcome:
     """Input-splitting branch and bound on one box (∩ polytope ``Pin``)."""
     stats = {"boxes": 0, "splits": 0, "leaf_lps": 0, "star_lps": 0, "regions": 0, "star_boxes": 0,
-             "bound_lps": 0}
+             "bound_lps": 0, "alpha_boxes": 0}
     multi = np.bincount(uns.group, minlength=uns.n_parts) >= 2
     d = len(lo0)
     K = uns.n_parts
@@ -433,6 +434,15 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
             stats["boxes"] += nb
             bb = crown_bounds(net, lo, hi, uns.C, method=bounds)
             row_ok = bb.spec_lb > uns.d[None, :]                      # (nb, R)
+            if alpha_steps and stats["boxes"] > alpha_after:
+                # optimise the lower relaxation slopes where the plain bounds fail (α-CROWN)
+                part_ok0 = (row_ok[:, None, :] & onehot[None]).any(axis=2)
+                idx = np.flatnonzero((mask & ~part_ok0).any(axis=1))
+                if len(idx):
+                    stats["alpha_boxes"] += len(idx)
+                    better = optimize_spec_alpha(net, bb, idx, lo, hi, uns.C, steps=alpha_steps)
+                    bb.spec_lb[idx] = np.maximum(bb.spec_lb[idx], better)
+                    row_ok = bb.spec_lb > uns.d[None, :]
             gap = np.round(np.max(bb.spec_lb - uns.d[None, :], axis=1)[:8], 5)
             part_ok = (row_ok[:, None, :] & onehot[None]).any(axis=2)  # (nb, K)
             mask &= ~part_ok
