@@ -185,3 +185,10 @@ def test_critical_cell_relu():
     J = F.jacobian(theta)
     assert C.dimension() == 4 - np.linalg.matrix_rank(J)
     assert C.contains(F.evaluate(theta))
+
+
+def test_strata_kinks_appear_for_one_neuron_on_three_points():
+    # one neuron (plus output weight) on x = -1, 0, 1: fits whose line would cross zero
+    # between the data are pushed to a kink at a data point (positive probability)
+    s = relu_strata((1, 1, 1), [[-1.0], [0.0], [1.0]], n_samples=80, bias="first", rng=0)
+    assert s.kink > 0 and s.interior > 0 and s.dead == 0

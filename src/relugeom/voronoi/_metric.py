@@ -246,7 +246,7 @@ def design_matrix(inputs: object, degree: int) -> tuple[np.ndarray, list[tuple[i
     return A, exps
 
 
-def mse_metric(inputs: object, degree: int) -> Metric:
+def mse_metric(inputs: object, degree: int | None) -> Metric:
     """``Q = AᵀA`` for the MSE loss of polynomial models of degree ``<= degree`` on ``inputs``.
 
     With ``A`` the design matrix of :func:`design_matrix`, ``Σ_k (f(x_k) − y_k)² =
@@ -254,15 +254,26 @@ def mse_metric(inputs: object, degree: int) -> Metric:
     a model of polynomials is nearest-point search in the (pseudo)metric ``Q``.
     ``Q`` is singular when there are fewer distinct inputs than monomials.
 
+    Parameters
+    ----------
+    inputs : array_like (n, d) or (n,)
+        The inputs; with ``degree=None`` the design matrix ``A`` itself (rows: features).
+    degree : int or None
+
     Examples
     --------
+    >>> mse_metric([[1.0, 2.0], [0.0, 1.0]], None).Q.tolist()      # A given directly
+    [[1.0, 2.0], [2.0, 5.0]]
     >>> m = mse_metric([-1.0, 1.0], 1)
     >>> m.Q.tolist()
     [[2.0, 0.0], [0.0, 2.0]]
     >>> int(np.linalg.matrix_rank(mse_metric([0.0, 1.0], 2).Q))   # 2 inputs, 3 monomials
     2
     """
-    A, _ = design_matrix(inputs, degree)
+    if degree is None:
+        A = np.array(as_array(inputs, name="A", ndim=2))
+    else:
+        A, _ = design_matrix(inputs, degree)
     Q = A.T @ A
     Q.setflags(write=False)
     A.setflags(write=False)
