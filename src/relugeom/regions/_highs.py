@@ -12,50 +12,16 @@ with ``x`` free; rows can be relaxed, fixed or switched off between solves.
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import threading
 
 import numpy as np
 
 from .._tol import Tolerance
 from ..polyhedra import LPStatus, solve_lp
+from ..polyhedra._lp import new_highs
 
 log = logging.getLogger(__name__)
 
 __all__ = ["TinyLP"]
-
-_BANNER_DONE = False
-_LOCK = threading.Lock()
-
-
-def _new_highs():
-    """A silent ``highspy.Highs``; the first one per process prints a banner on the C
-    stdout, which is sent to /dev/null (the library never prints)."""
-    global _BANNER_DONE
-    import highspy
-
-    if _BANNER_DONE:
-        h = highspy.Highs()
-    else:
-        with _LOCK:
-            try:
-                sys.stdout.flush()
-                fd = os.dup(1)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 1)
-                try:
-                    h = highspy.Highs()
-                finally:
-                    os.dup2(fd, 1)
-                    os.close(fd)
-                    os.close(devnull)
-            except OSError:  # no usable fd 1 (embedded interpreters): accept the banner
-                h = highspy.Highs()
-            _BANNER_DONE = True
-    h.setOptionValue("output_flag", False)
-    return h
-
 
 class TinyLP:
     """A reusable HiGHS model ``A x + tcoef t <= b``, ``0 <= t <= t_upper`` (x free).
@@ -95,10 +61,7 @@ class TinyLP:
         self.m, self.d = m, d
         inf = highspy.kHighsInf
         self._inf = inf
-        h = _new_highs()
-        h.setOptionValue("presolve", "off")
-        h.setOptionValue("primal_feasibility_tolerance", max(tol.feas_atol, 1e-10))
-        h.setOptionValue("dual_feasibility_tolerance", max(tol.feas_atol, 1e-10))
+        h = new_highs(tol)  # silent, presolve off, the policy's tolerances
         lp = highspy.HighsLp()
         lp.num_col_ = d + 1
         lp.num_row_ = m
