@@ -136,6 +136,14 @@ class _Grow:
     def v(self) -> np.ndarray:
         return self.a[: self.n]
 
+    def shrink(self) -> None:
+        """Give the unused capacity back (in place when possible)."""
+        if len(self.a) > self.n:
+            try:
+                self.a.resize((self.n,) + self.a.shape[1:], refcheck=False)
+            except ValueError:
+                self.a = self.a[: self.n].copy()
+
     def extend(self, block: np.ndarray) -> None:
         need = self.n + len(block)
         if need > len(self.a):
@@ -156,20 +164,21 @@ def _bit(h: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
     return h >> 6, _POW2[h & 63]
 
 
-def _mask_indices(M: np.ndarray, count: int) -> np.ndarray | None:
+def _mask_indices(M: np.ndarray, count: int, dtype=np.int64) -> np.ndarray | None:
     """Indices of the set bits of each row of ``M`` (n, W) uint64, exactly ``count`` per row."""
     n = M.shape[0]
     if M.shape[1] == 1:  # one word: peel the lowest set bit ``count`` times
-        x = M[:, 0].copy()
-        if not np.all(np.bitwise_count(x) == count):
+        if not np.all(np.bitwise_count(M[:, 0]) == count):
             return None
-        out = np.empty((n, count), dtype=np.int64)
-        for j in range(count):
-            low = x & (~x + _ONE)
-            out[:, j] = _log2(low)
-            x ^= low
+        out = np.empty((n, count), dtype=dtype)
+        for s in range(0, n, _CHUNK):
+            x = M[s: s + _CHUNK, 0].copy()
+            for j in range(count):
+                low = x & (~x + _ONE)
+                out[s: s + len(x), j] = _log2(low)
+                x ^= low
         return out
-    out = np.empty((n, count), dtype=np.int64)
+    out = np.empty((n, count), dtype=dtype)
     for s in range(0, n, _CHUNK):
         blk = np.ascontiguousarray(M[s: s + _CHUNK])
         bits = np.unpackbits(blk.view(np.uint8), axis=1, bitorder="little")
@@ -473,7 +482,7 @@ class _Run:
         self.stats["seconds"] = time.perf_counter() - self.t0
         if self.degenerate_reason:
             self.stats["degenerate_reason"] = self.degenerate_reason
-        keep = self.keep_skeleton and hasattr(self, "X")
+        keep = self.keep_skeleton and getattr(self, "X", None) is not None
         return SkeletonResult(
             patterns=np.zeros((0, N), bool) if patterns is None else patterns,
             points=np.zeros((0, d)) if points is None else points,
@@ -541,6 +550,8 @@ class _Run:
         finally:
             if bar is not None:
                 bar.close()
+        for g in (self.X, self.Z, self.P, self.EA, self.EB):
+            g.shrink()
         self.stats.update(n_vertices=self.X.n, n_edges=self.EA.n,
                           seconds_skeleton=time.perf_counter() - self.t0,
                           regions_incremental=self.count)
@@ -748,10 +759,9 @@ class _Run:
         d, m, N = self.d, self.m, self.N
         X, Z, P, EA, EB = self.X.v, self.Z.v, self.P.v, self.EA.v, self.EB.v
         nV = len(X)
-        zidx = _mask_indices(Z, d)
+        zidx = _mask_indices(Z, d, np.int16 if m + N < 2 ** 15 else np.int32)
         if zidx is None:
             return self._degenerate("non-simple vertex")
-        zidx = zidx.astype(np.int16 if m + N < 2 ** 15 else np.int32)
         # half-edges: vertex a, position p of the hyperplane it leaves, side, other end b
         NB = np.full((nV, d, 2), -1, dtype=np.int64 if nV >= 2 ** 31 - 1 else np.int32)
         filled = 0
@@ -783,6 +793,9 @@ class _Run:
         if filled != expected or int(np.count_nonzero(NB >= 0)) != expected:
             return self._degenerate("vertex incidences are not those of simple vertices")
         del ar
+        if not self.keep_skeleton:  # the incidences NB replace the edge list from here on
+            self.EA = self.EB = None
+            EA = EB = ba = bb = a = b = None  # noqa: F841 (drop every view of the edges)
         for attempt in range(4):
             if attempt:
                 self.c = self._direction(attempt)
@@ -809,7 +822,10 @@ class _Run:
         for p in range(d):
             points += X[NB[rv, p, side[:, p]]]
         points /= d + 1
-        del rv, side
+        del rv, side, NB
+        if not self.keep_skeleton:
+            self.X = None
+            X = None
         order = _sort_order(patterns)
         patterns, points = patterns[order], points[order]
         words = words[order] if self.with_facets else None
