@@ -33,7 +33,8 @@ def test_one_neuron_best_fit_is_relu(one_neuron, y):
     y = np.array(y)
     r = one_neuron.nearest(y)
     assert r.exact
-    assert np.allclose(r.point, np.maximum(y, 0.0), atol=1e-12)
+    assert abs(r.loss - np.linalg.norm(y - np.maximum(y, 0.0))) <= 1e-12
+    assert np.allclose(r.point, np.maximum(y, 0.0), atol=1e-8)     # ties below float resolution
 
 
 def test_one_neuron_output_set_is_closed_quadrant(one_neuron, rng):
