@@ -269,3 +269,39 @@ def test_budget_gives_incomplete_outer_approximation():
     cell = voronoi_cell(rank_one_model(2, 3), [2.0, 0, 0, 0, 0, 0], rng=0, max_cuts=3)
     assert not cell.complete and not cell.exact and cell.n_cuts == 3
     assert cell.to_dict()["complete"] is False
+
+
+def test_semialgebraic_domain_matches_box_domain():
+    """t ↦ (t, t²) over {1 − t² >= 0} (SLSQP with a polynomial constraint) and over the box [-1, 1]."""
+    from relugeom.algebra import PolynomialParametrization
+
+    phi = PolynomialParametrization(["t", "t^2"], params=["t"])
+    semi = ParametrizedModel(phi, inequalities=["1 - t^2"], n_starts=4)
+    box = ParametrizedModel(phi, Box([-1.0], [1.0]), n_starts=4)
+    q = np.array([1.0, 1.0])                        # an endpoint: full-dimensional cell
+    a = voronoi_cell(semi, q, rng=0, max_cuts=30)
+    b = voronoi_cell(box, q, rng=0, max_cuts=30)
+    assert a.dimension() == b.dimension() == 2
+    ts = np.linspace(-1, 1, 400001)
+    curve = np.stack([ts, ts ** 2], axis=1)
+    gen = np.random.default_rng(0)
+    for cell in (a, b):
+        check_cell(cell, lambda u: float(np.sqrt(((curve - u) ** 2).sum(axis=1).min())), gen, n=10,
+                   check_inside=cell.complete, inside_tol=1e-4)
+    U = sample_inside(a, 50, gen)
+    assert np.mean(b.contains(U, atol=1e-4)) > 0.95
+
+
+def test_q_weighted_half_circle_interior_ray():
+    Q = np.diag([4.0, 1.0])
+    t = 1.0
+    q = np.array([np.cos(t), np.sin(t)])
+    cell = voronoi_cell(half_circle(), q, metric=Q, rng=0)
+    assert cell.complete and cell.dimension() == 1
+    d = np.linalg.solve(Q, q)                        # Q(u − q) ∥ normal q
+    assert np.allclose(np.abs(cell.rays[0] @ d) / np.linalg.norm(d), 1.0, atol=1e-6)
+    Qd = lambda u: float(np.sqrt(np.einsum("ij,jk,ik->i", CIRCLE - u, Q, CIRCLE - u).min()))
+    gen = np.random.default_rng(1)
+    for u in sample_inside(cell, 15, gen):
+        du = float(np.sqrt((u - q) @ Q @ (u - q)))
+        assert du <= Qd(u) + 1e-5
