@@ -294,29 +294,39 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
         # LP walk over regions from the best points
         starts = Z[np.argsort(uns.margin(net(Z)))[:n_walk]]
         for x0 in starts:
-            pattern = net.activation_patterns(x0[None])[0]
-            j = int(np.argmin(uns.part_margins(net(x0)[None])[0]))
-            best_t = np.inf
-            for _ in range(walk_hops):
-                stats["falsify_lps"] += 1
-                t, x, dual = _region_lp(net, uns, j, pattern, lo, hi, Pin, tol)
-                if t is None:
-                    break
-                if t <= 0:
-                    cex = _confirm(net, ins, uns, k, x, tol, ctx.exact, (lo, hi))
-                    if cex is not None:
-                        return cex, "LP on the region of the best sampled point"
-                if t >= best_t - tol.feas_atol or dual is None:
-                    break
-                best_t = t
-                if not (dual > tol.feas_atol).any():
-                    break
-                pattern = pattern.copy()
-                flip = int(np.argmax(dual))          # cross the most blocking facet
-                pattern[flip] = ~pattern[flip]
+            x = _walk(net, uns, x0, lo, hi, Pin, tol, stats, hops=walk_hops, key="falsify_lps")
+            if x is not None:
+                cex = _confirm(net, ins, uns, k, x, tol, ctx.exact, (lo, hi))
+                if cex is not None:
+                    return cex, "LP on the region of the best sampled point"
             if ctx.out_of_time():
                 return None, ""
     return None, ""
+
+
+def _walk(net, uns: UnsafeSet, x0: np.ndarray, lo, hi, Pin, tol: Tolerance, stats: dict, *,
+          hops: int, key: str = "walk_lps") -> np.ndarray | None:
+    """From ``x0``: the most violating point of its region; then cross the most blocking
+    facet while that improves. Returns a point with margin ``<= tol.feas_atol`` or None."""
+    pattern = net.activation_patterns(x0[None])[0]
+    j = int(np.argmin(uns.part_margins(net(x0)[None])[0]))
+    best_t = np.inf
+    for _ in range(hops):
+        stats[key] = stats.get(key, 0) + 1
+        t, x, dual = _region_lp(net, uns, j, pattern, lo, hi, Pin, tol)
+        if t is None:
+            return None
+        if t <= 0:
+            x = np.clip(x, lo, hi)
+            if uns.margin(net(x)) <= tol.feas_atol:
+                return x
+        if t >= best_t - tol.feas_atol or dual is None or not (dual > tol.feas_atol).any():
+            return None
+        best_t = t
+        pattern = pattern.copy()
+        flip = int(np.argmax(dual))          # cross the most blocking facet
+        pattern[flip] = ~pattern[flip]
+    return None
 
 
 # ---------------------------------------------------------------------- branch and bound
@@ -403,6 +413,7 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
     S_mask = [np.ones((1, K), dtype=bool)]
     S_depth = [np.zeros(1, dtype=int)]
     pending = 1
+    best_seen = np.inf
     incomplete = None
     bar = None
     if progress:
@@ -458,6 +469,13 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
                 i = int(np.argmin(mc))
                 if mc[i] <= tol.feas_atol:
                     return _PartOutcome("cex", Xc[i], covered, total, stats, "box centre / bound minimiser")
+                if mc[i] < best_seen:
+                    # a new closest point: the most violating point of its region and of a few
+                    # neighbouring regions (one LP each)
+                    best_seen = float(mc[i])
+                    x = _walk(net, uns, Xc[i], lo0, hi0, Pin, tol, stats, hops=4)
+                    if x is not None:
+                        return _PartOutcome("cex", x, covered, total, stats, "LP walk over regions from the closest point seen")
             # parts with several rows: the rows' linear lower bounds may exclude the part
             # together (an LP over the box) where no single row does
             if combine_rows:
