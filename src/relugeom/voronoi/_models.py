@@ -746,7 +746,8 @@ class ParametrizedModel(Model):
     ----------
     param : Parametrization
         Any object with ``n_params``, ``n_outputs``, batched ``evaluate`` and single-point
-        ``jacobian`` (a :class:`relugeom.algebra.Parametrization`, a pattern map, …).
+        ``jacobian`` (a :class:`relugeom.algebra.Parametrization`, a pattern map, …). A
+        piecewise map may define ``smooth_at(θ)``; where it is False no normal cone is used.
     domain : Box or HPolytope, optional
         Linear constraints on θ (default: all of ``R^P``).
     inequalities : sequence of str, Parametrization or callable, optional
@@ -991,6 +992,10 @@ class ParametrizedModel(Model):
         if theta is None:
             theta = self.preimage(q, tol=t)
         theta = np.asarray(theta, dtype=float)
+        smooth = getattr(self.param, "smooth_at", None)
+        if smooth is not None and not smooth(theta):
+            log.info("the parametrization is not smooth at θ (a kink); no normal cone used")
+            return np.zeros((0, self.dim)), np.zeros((0, self.dim))
         J = np.asarray(self.param.jacobian(theta), dtype=float).reshape(self.dim, self.n_params)
         s = max(1.0, float(np.abs(theta).max()))
         eps = 1e-7 * s

@@ -118,6 +118,24 @@ class NetworkOutputs:
         out = acts[-1].reshape(th.shape[0], -1)
         return out[0] if single else out
 
+    def smooth_at(self, theta: object, *, atol: float = 1e-9) -> bool:
+        """False when some hidden pre-activation is (numerically) zero at θ (a kink).
+
+        Off kinks the map is polynomial near θ and the image of its Jacobian lies in the
+        tangent cone of the output set; at kinks it need not.
+
+        Examples
+        --------
+        >>> F = NetworkOutputs((1, 1, 1), [[1.0]], bias="first")
+        >>> F.smooth_at([1.0, 0.0, 1.0]), F.smooth_at([1.0, -1.0, 1.0])
+        (True, False)
+        """
+        th = np.asarray(theta, dtype=float).reshape(1, -1)
+        _, pre, _ = self._forward(th)
+        hidden = pre if not self.output_layer else pre[:-1]
+        s = max(1.0, float(np.abs(th).max()))
+        return not any(np.any(np.abs(Z) <= atol * s) for Z in hidden)
+
     def jacobian(self, theta: object) -> np.ndarray:
         """``(n·n_L, n_params)`` at one θ (back-propagation through the pattern of θ).
 
