@@ -268,8 +268,9 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
     time_limit : float, optional
         Seconds.
     gap_tol : float, optional
-        A probe passes when no competitor beats ``q`` by more than this (default
-        ``tol.eval_rtol`` times the scale of ``q``).
+        A probe passes when no competitor beats ``q`` by more than this (default: ten times
+        ``tol.feas_atol`` for exact oracles, ``tol.eval_rtol`` otherwise, times the scale of
+        ``q``). ``exact=True`` needs a final gap of at most ``tol.eval_rtol`` times the scale.
     ray_steps : int
         Number of probe points ``v + 4^k s r`` along each extreme ray (inexact oracles).
     max_vertices : int
@@ -319,9 +320,11 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
         raise ValueError("max_cuts must be >= 0 and max_iterations >= 1")
     s0 = 1.0 if is_log else max(1.0, float(np.abs(q).max()))
     exact_gap = t.eval_rtol * s0
-    gap_tol = exact_gap if gap_tol is None else float(gap_tol)
     th = _check_on_model(mdl, q, met, t, gen, None if theta is None else np.asarray(theta, dtype=float))
     oracle_exact = mdl.exact_for(met)
+    if gap_tol is None:  # exact oracles can afford a tighter threshold (cuts converge fast)
+        gap_tol = 10 * t.feas_atol * s0 if oracle_exact else exact_gap
+    gap_tol = float(gap_tol)
 
     # ---- the start: (Q-)normal cone or log-normal polytope
     H, E = mdl.normal_cone(q, theta=th, tol=t)
