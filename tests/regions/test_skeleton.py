@@ -41,6 +41,10 @@ def _check_structure(net, domain, res: SkeletonResult) -> None:
     keys = [bytes(r) for r in np.packbits(res.patterns, axis=1)]
     assert keys == sorted(keys) and len(set(keys)) == R
     F = res.facets
+    # face numbers from minimal vertices agree with the skeleton, facets and regions
+    fv = res.stats["f_vector"]
+    assert fv[0] == len(res.vertices) and fv[d] == R and res.stats["euler_characteristic"] == 1
+    assert fv[d - 1] == len(F) and (d == 1 or fv[1] == len(res.edges))
     inner = F[F[:, 1] >= 0]
     # interior facets: a < b, the two patterns differ exactly in the labelled neuron
     assert np.all(inner[:, 0] < inner[:, 1]) and np.all(inner[:, 2] >= 0)

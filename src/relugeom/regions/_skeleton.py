@@ -260,6 +260,25 @@ def _pair_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return order[0::2], order[1::2]
 
 
+def _f_vector(cnt: np.ndarray) -> list[int]:
+    """Face numbers f_0..f_d of the complex from the upward-edge counts at each vertex.
+
+    Every k-face has one ``c``-minimal vertex; at a simple vertex the k-faces starting there
+    pick k of its hyperplanes and one upward edge leaving each, so
+    ``f_k = Σ_v e_k(cnt_v)`` (elementary symmetric polynomials).
+    """
+    n, d = cnt.shape
+    f = np.zeros(d + 1, dtype=np.int64)
+    for s in range(0, n, _CHUNK):
+        c = cnt[s: s + _CHUNK].astype(np.int64)
+        poly = np.zeros((len(c), d + 1), dtype=np.int64)
+        poly[:, 0] = 1
+        for i in range(d):
+            poly[:, 1:] = poly[:, 1:] + c[:, i: i + 1] * poly[:, :-1]
+        f += poly.sum(axis=0)
+    return [int(v) for v in f]
+
+
 class _RegionIndex:
     """Region index of sign-vector words (-1 if absent), by binary search."""
 
@@ -812,6 +831,11 @@ class _Run:
         if R != self.count:
             return self._degenerate(f"region counts disagree ({R} by minimal vertices, "
                                     f"{self.count} incrementally)")
+        fvec = _f_vector(cnt)
+        chi = int(sum((-1) ** k * f for k, f in enumerate(fvec)))
+        self.stats.update(f_vector=fvec, euler_characteristic=chi)
+        if chi != 1:
+            return self._degenerate(f"Euler characteristic {chi} != 1")
         rv, side = self._expand(np.flatnonzero(mult > 0), UP, range(d))
         words = P[rv].copy()
         for p in range(d):
