@@ -33,6 +33,9 @@ Checks
 * The number of regions is counted twice: as ``1 + Σ_k (pieces of neuron k's zero set)``
   while the skeleton grows (each piece splits one region in two) and by the ``c``-minimum
   rule on the final skeleton. They must agree.
+* The face numbers ``f_k = Σ_v e_k(upward-edge counts at v)`` (each face has one
+  ``c``-minimal vertex) must give Euler characteristic ``Σ (-1)^k f_k = 1`` (a ball);
+  ``stats["f_vector"]`` reports them.
 * Every region's interior point has the region's pattern (exactly, in rational arithmetic,
   where the float margin is small); patterns are distinct; every interior facet's two
   sides are found among the regions.
