@@ -841,7 +841,7 @@ class _Engine:
             r += K.shape[0]
         R = L.shape[0]
         cap = min(N, upper if upper is not None else N)
-        if R <= 2 * (cap + ROW_MARGIN):
+        if R <= 4 * (cap + ROW_MARGIN):  # sparse L: direct elimination is cheaper than dense compression
             return rref_mod_p(L, p0)
         if upper is not None:
             guesses = [cap + ROW_MARGIN]
