@@ -938,8 +938,9 @@ def implicitize(param: Parametrization, max_degree: int, *, time_limit: float | 
     max_degree : int
         The degree bound ``D >= 1``.
     time_limit : float, optional
-        Seconds; when exceeded, the degree being computed is dropped and the result is
-        returned with ``complete=False``.
+        Wall-clock seconds for the interpolation, checked between blocks; when exceeded, the
+        degree being computed is dropped and the result (the completed degrees, their
+        generators certified as usual) is returned with ``complete=False``.
     primes : sequence of int, optional
         Primes in ``(2**20, 2**31)`` to use (first: interpolation; next: checks/CRT);
         default random primes in ``[2**30, 2**31)`` drawn from ``rng``.
