@@ -271,7 +271,7 @@ def tropical_hypersurface(poly: TropicalPolynomial, domain: HPolytope | None = N
     n = A.shape[1]
     if domain is not None and domain.dim != n:
         raise ValueError(f"domain must live in R^{n}; got dimension {domain.dim}")
-    margin = t.interior_atol * max(1.0, float(np.abs(A).max(initial=0.0)))
+    margin = t.interior_atol
     cells = []
     for i, j in sorted(_candidate_pairs(A, c, t)):
         r, x = _tie_lp(A, c, i, j, t, domain)

@@ -14,7 +14,8 @@ Two methods, chosen by :class:`PruneMethod`:
 ``lp``
     Clarkson's output-sensitive algorithm: for each candidate ``i`` solve the LP
     ``max s`` s.t. ``c_i + a_i·x >= c_j + a_j·x + s`` for ``j`` in a growing set ``V`` of
-    known maximal terms (and ``x`` in the domain, ``s <= 1``). If ``s <= margin`` the term is
+    known maximal terms (and ``x`` in the domain, ``s <= 1``), each row scaled by
+    ``|a_j − a_i|`` so that ``s`` is a radius in x-space. If ``s <= tol.interior_atol`` the term is
     redundant; otherwise the term that is maximal at the LP optimum either is ``i`` (kept,
     with that point as witness) or is added to ``V`` and the LP is repeated.
 
@@ -156,7 +157,7 @@ def upper_hull(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None = None,
     low = np.concatenate([Z.mean(axis=0), [cs.min() - 10.0]])
     P = np.vstack([np.column_stack([Z, cs]), low[None]])
     try:
-        hull = ConvexHull(P, qhull_options="Qc Qx Q12" if k + 1 > 4 else "Qc Q12")
+        hull = ConvexHull(P, qhull_options="Qc Qx Q12 C-1e-10" if k + 1 > 4 else "Qc Q12 C-1e-10")
     except QhullError as exc:
         raise SolverError(f"qhull failed on the lifted points: {str(exc).splitlines()[0]}") from None
     eq = hull.equations  # (f, k+2): outward normal (k+1), offset
@@ -205,29 +206,91 @@ def _upper_hull_1d(z: np.ndarray, c: np.ndarray, t: Tolerance) -> np.ndarray:
     return np.sort(np.array(hull, dtype=np.int64))
 
 
-def _lp_prune(A: np.ndarray, c: np.ndarray, cand: np.ndarray, *, dom_A: np.ndarray | None,
-              dom_b: np.ndarray | None, tol: Tolerance, rng: np.random.Generator
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Clarkson's algorithm on the candidate indices; returns (kept indices, witnesses)."""
-    from scipy.optimize import linprog
+class _MaxSlackLP:
+    """Small dense LPs ``max s`` s.t. ``rows @ (x, s) <= rhs`` (and equalities), ``s <= 1``.
 
+    One HiGHS instance through highspy (presolve off: these LPs have n + 1 columns and at
+    most a few thousand rows), much cheaper per solve than ``scipy.optimize.linprog``.
+    Returns ``(status, s, x)`` with status "optimal", "infeasible" or "failed".
+    """
+
+    def __init__(self, tol: Tolerance):
+        import highspy
+
+        from ..polyhedra._lp import new_highs  # silent, tolerance policy applied, presolve off
+
+        self._hs = highspy
+        self._h = new_highs(tol)
+
+    def solve(self, rows: np.ndarray, rhs: np.ndarray, eq_rows: np.ndarray | None = None,
+              eq_rhs: np.ndarray | None = None) -> tuple[str, float, np.ndarray | None]:
+        hs = self._hs
+        inf = hs.kHighsInf
+        k = rows.shape[1]
+        lo = np.full(len(rhs), -inf)
+        up = np.asarray(rhs, float)
+        if eq_rows is not None and len(eq_rows):
+            rows = np.vstack([rows, eq_rows])
+            lo = np.concatenate([lo, eq_rhs])
+            up = np.concatenate([up, eq_rhs])
+        m = rows.shape[0]
+        lp = hs.HighsLp()
+        lp.num_col_ = k
+        lp.num_row_ = m
+        cost = np.zeros(k)
+        cost[-1] = -1.0
+        lp.col_cost_ = cost
+        lp.col_lower_ = np.full(k, -inf)
+        cu = np.full(k, inf)
+        cu[-1] = 1.0
+        lp.col_upper_ = cu
+        lp.row_lower_ = lo
+        lp.row_upper_ = up
+        lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.arange(0, m * k + 1, k, dtype=np.int32)
+        lp.a_matrix_.index_ = np.tile(np.arange(k, dtype=np.int32), m)
+        lp.a_matrix_.value_ = np.ascontiguousarray(rows, float).ravel()
+        lp.a_matrix_.num_col_ = k
+        lp.a_matrix_.num_row_ = m
+        self._h.passModel(lp)
+        self._h.run()
+        st = self._h.getModelStatus()
+        if st == hs.HighsModelStatus.kOptimal:
+            x = np.array(self._h.getSolution().col_value)
+            return "optimal", float(x[-1]), x[:-1]
+        if st == hs.HighsModelStatus.kInfeasible:
+            return "infeasible", -np.inf, None
+        return "failed", np.nan, None
+
+
+def _lp_prune(A: np.ndarray, c: np.ndarray, cand: np.ndarray, *, dom_A: np.ndarray | None,
+              dom_b: np.ndarray | None, tol: Tolerance, rng: np.random.Generator,
+              V0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Clarkson's algorithm: which of the candidate indices are strictly maximal somewhere
+    against all rows of (A, c) (distinct exponents); returns (kept indices, witnesses)."""
     m, n = A.shape
-    margin = _margin(A, c, tol)
-    cand = np.asarray(cand)
-    if len(cand) == 1 and dom_A is None:
-        return cand, np.zeros((1, n))
-    Ac, cc = A[cand], c[cand]
+    margin = tol.interior_atol  # an x-space radius, as for regions
+    vmargin = _margin(A, c, tol)  # ties of values
+    cand = np.asarray(cand, dtype=np.int64)
+    if m == 1 and dom_A is None:
+        return cand, np.zeros((len(cand), n))
+    Ac, cc = A, c
     r = rng.normal(size=n)
     secondary = Ac @ r
 
     def argmax_at(x: np.ndarray) -> tuple[int, float, float]:
         v = Ac @ x + cc
         top = v.max()
-        tied = np.flatnonzero(v >= top - margin)
+        tied = np.flatnonzero(v >= top - vmargin)
         k = int(tied[np.argmax(secondary[tied])])
-        rest = np.delete(v, k)
-        gap = top - rest.max() if len(rest) else np.inf
-        return k, float(v[k]), float(gap)
+        if len(v) == 1:
+            return k, float(v[k]), np.inf
+        # distance from x to the nearest point where another term catches up with term k
+        d = np.linalg.norm(Ac - Ac[k], axis=1)
+        d[k] = np.inf
+        ratio = (v[k] - v) / np.where(d > 0, d, np.inf)
+        ratio[k] = np.inf
+        return k, float(v[k]), float(np.min(ratio))
 
     # seed V by sampling
     scale = max(1.0, float(np.abs(cc).max()) / max(1e-12, float(np.abs(Ac).max(initial=1e-12))))
@@ -237,44 +300,40 @@ def _lp_prune(A: np.ndarray, c: np.ndarray, cand: np.ndarray, *, dom_A: np.ndarr
     V: set[int] = set()
     for x in X:
         V.add(argmax_at(x)[0])
+    if V0 is not None:
+        V.update(int(v) for v in V0)
     status = np.zeros(len(cand), np.int8)  # 0 unknown, 1 kept, -1 redundant
     wit = np.zeros((len(cand), n))
-    opts = {"primal_feasibility_tolerance": max(tol.feas_atol, 1e-10),
-            "dual_feasibility_tolerance": max(tol.feas_atol, 1e-10)}
-    obj = np.zeros(n + 1)
-    obj[-1] = -1.0
-    for i in range(len(cand)):
-        for _ in range(len(cand) + 1):
+    lp = _MaxSlackLP(tol)
+    for pi, i in enumerate(cand.tolist()):
+        for _ in range(m + 1):
             others = np.array(sorted(V - {i}), dtype=np.int64)
-            rows = np.column_stack([Ac[others] - Ac[i], np.ones(len(others))])
+            diff = Ac[others] - Ac[i]
+            rows = np.column_stack([diff, np.linalg.norm(diff, axis=1)])
             rhs = cc[i] - cc[others]
             if dom_A is not None:
                 rows = np.vstack([rows, np.column_stack([dom_A, np.zeros(len(dom_b))])])
                 rhs = np.concatenate([rhs, dom_b])
-            bounds = [(None, None)] * n + [(None, 1.0)]
-            res = linprog(obj, A_ub=rows if len(rows) else None, b_ub=rhs if len(rows) else None,
-                          bounds=bounds, method="highs", options=opts)
-            if res.status == 2:  # infeasible: only possible with an empty domain
-                status[i] = -1
+            status_, s, x = lp.solve(rows, rhs)
+            if status_ == "infeasible":  # only possible with an empty domain
+                status[pi] = -1
                 break
-            if res.status != 0:
-                raise SolverError(f"pruning LP failed for term {cand[i]}: {res.message}")
-            s = -res.fun
+            if status_ != "optimal":
+                raise SolverError(f"pruning LP failed for term {i}")
             if s <= margin:
-                status[i] = -1
+                status[pi] = -1
                 break
-            x = res.x[:n]
             k, _, gap = argmax_at(x)
             if k == i and gap > margin:
-                status[i] = 1
-                wit[i] = x
+                status[pi] = 1
+                wit[pi] = x
                 V.add(i)
                 break
             if k == i:  # another term ties with i within the margin: add it to V
                 v = Ac @ x + cc
-                tied = [j for j in np.flatnonzero(v >= v[i] - margin) if j != i and j not in V]
+                tied = [j for j in np.flatnonzero(v >= v[i] - vmargin) if j != i and j not in V]
                 if not tied:
-                    status[i] = -1
+                    status[pi] = -1
                     break
                 k = int(max(tied, key=lambda j: secondary[j]))
             V.add(k)
@@ -282,6 +341,58 @@ def _lp_prune(A: np.ndarray, c: np.ndarray, cand: np.ndarray, *, dom_A: np.ndarr
             raise SolverError("Clarkson pruning did not terminate")
     keep = status == 1
     return cand[keep], wit[keep]
+
+
+def _robust_filter(A: np.ndarray, c: np.ndarray, idx: np.ndarray, facets: list, xs: np.ndarray,
+                   t: Tolerance, rng: np.random.Generator) -> np.ndarray:
+    """Drop hull vertices that are strictly maximal only within ``t.interior_atol`` (noise).
+
+    Each qhull vertex gets a witness, the mean of the hypersurface vertices of its upper
+    facets (a point of its cell); vertices that beat all others there by a radius above
+    the tolerance are kept at once, the others are decided by LPs.
+    """
+    idx = np.asarray(idx)
+    if len(idx) <= 2 or len(facets) == 0:
+        return idx
+    Av, cv = A[idx], c[idx]
+    m, n = Av.shape
+    pos = np.full(int(idx.max()) + 1, -1)
+    pos[idx] = np.arange(m)
+    W = np.zeros((m, n))
+    cnt = np.zeros(m)
+    for f, x in zip(facets, xs):
+        f = np.asarray(f)
+        f = f[f < len(pos)]
+        loc = pos[f]
+        loc = loc[loc >= 0]
+        W[loc] += x
+        cnt[loc] += 1
+    W[cnt > 0] /= cnt[cnt > 0, None]
+    # unbounded cells: also try points pushed outwards, along a_i − mean(a)
+    out = Av - Av.mean(axis=0)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-300)
+    spread = float(np.ptp(xs, axis=0).max()) if len(xs) > 1 else 1.0
+    spread = spread if spread > 0 else 1.0
+    radius = np.full(m, -np.inf)
+    for push in (0.0, 0.01, 0.1, 1.0):
+        Wp = W + push * spread * out
+        todo = np.flatnonzero(radius <= t.interior_atol)
+        step = max(1, 4_000_000 // max(1, m * n))
+        for s0 in range(0, len(todo), step):
+            rows = todo[s0:s0 + step]
+            vals = Wp[rows] @ Av.T + cv  # (r, m)
+            own = vals[np.arange(len(rows)), rows]
+            d = np.linalg.norm(Av[None, :, :] - Av[rows][:, None, :], axis=2)
+            ratio = (own[:, None] - vals) / np.where(d > 0, d, np.inf)
+            ratio[np.arange(len(rows)), rows] = np.inf
+            radius[rows] = np.maximum(radius[rows], np.min(ratio, axis=1))
+    robust = (radius > t.interior_atol) & (cnt > 0)
+    if np.all(robust):
+        return idx
+    sus = np.flatnonzero(~robust)
+    kept, _ = _lp_prune(Av, cv, sus, dom_A=None, dom_b=None, tol=t, rng=rng)
+    log.debug("robust filter: %d vertices, %d checked by LP, %d kept", m, len(sus), len(kept))
+    return np.sort(idx[np.concatenate([np.flatnonzero(robust), kept]).astype(np.int64)])
 
 
 def prune_terms(A: np.ndarray, c: np.ndarray, *, method: PruneMethod | str = PruneMethod.AUTO,
@@ -326,7 +437,9 @@ def prune_terms(A: np.ndarray, c: np.ndarray, *, method: PruneMethod | str = Pru
     gen = np.random.default_rng(rng)
     if domain is None and method is not PruneMethod.LP:
         try:
-            return np.sort(keep[upper_hull_vertices(A[keep], c[keep], tol=t)])
+            v, facets, xs = upper_hull(A[keep], c[keep], tol=t)
+            v = _robust_filter(A[keep], c[keep], v, facets, xs, t, gen)
+            return np.sort(keep[v])
         except SolverError as exc:
             if method is PruneMethod.HULL:
                 raise
@@ -341,5 +454,5 @@ def prune_terms(A: np.ndarray, c: np.ndarray, *, method: PruneMethod | str = Pru
             raise ValueError("pruning over a domain needs a full-dimensional domain (no equalities)")
         if domain.dim != n:
             raise ValueError(f"domain must live in R^{n}; got dimension {domain.dim}")
-    kept, _ = _lp_prune(A, c, keep, dom_A=dom_A, dom_b=dom_b, tol=t, rng=gen)
-    return np.sort(kept)
+    kept, _ = _lp_prune(A[keep], c[keep], np.arange(len(keep)), dom_A=dom_A, dom_b=dom_b, tol=t, rng=gen)
+    return np.sort(keep[kept])

@@ -13,7 +13,7 @@ from .._tol import Tolerance, resolve
 from .._validation import as_points
 from ..errors import SolverError
 from ._poly import TropicalPolynomial, _product_pruned
-from ._prune import upper_hull
+from ._prune import _MaxSlackLP, upper_hull
 
 log = logging.getLogger(__name__)
 
@@ -254,13 +254,13 @@ class LinearPieces:
 
 def _tie_lp(Pf: np.ndarray, pf: np.ndarray, k: int, l: int, tol: Tolerance,
             domain: object | None = None) -> tuple[float, np.ndarray | None]:
-    """max r s.t. term k = term l >= every other term + r (r <= 1); returns (r, x)."""
-    from scipy.optimize import linprog
-
+    """max r s.t. term k = term l, and every other term stays below them on the ball of
+    radius r around x (r <= 1); returns (r, x)."""
     m, n = Pf.shape
     others = np.array([o for o in range(m) if o not in (k, l)], dtype=np.int64)
-    # (a_o - a_k) x + r <= c_k - c_o
-    rows = np.column_stack([Pf[others] - Pf[k], np.ones(len(others))])
+    # (a_o - a_k) x + r |a_o - a_k| <= c_k - c_o: r is a radius in x-space
+    diff = Pf[others] - Pf[k]
+    rows = np.column_stack([diff, np.linalg.norm(diff, axis=1)])
     rhs = pf[k] - pf[others]
     if domain is not None:
         nrm = np.linalg.norm(domain.A, axis=1)
@@ -268,25 +268,20 @@ def _tie_lp(Pf: np.ndarray, pf: np.ndarray, k: int, l: int, tol: Tolerance,
         rhs = np.concatenate([rhs, domain.b])
     Aeq = np.concatenate([Pf[k] - Pf[l], [0.0]])[None]
     beq = np.array([pf[l] - pf[k]])
-    obj = np.zeros(n + 1)
-    obj[-1] = -1.0
-    res = linprog(obj, A_ub=rows if len(rows) else None, b_ub=rhs if len(rows) else None,
-                  A_eq=Aeq, b_eq=beq, bounds=[(None, None)] * n + [(None, 1.0)], method="highs",
-                  options={"primal_feasibility_tolerance": max(tol.feas_atol, 1e-10),
-                           "dual_feasibility_tolerance": max(tol.feas_atol, 1e-10)})
-    if res.status == 2:
+    status, r, x = _MaxSlackLP(tol).solve(rows, rhs, Aeq, beq)
+    if status == "infeasible":
         return -np.inf, None
-    if res.status != 0:
-        raise SolverError(f"adjacency LP failed: {res.message}")
-    return float(-res.fun), res.x[:n]
+    if status != "optimal":
+        raise SolverError("adjacency LP failed")
+    return r, x
 
 
 def linear_pieces(r: TropicalRational, *, tol: Tolerance | None = None) -> LinearPieces:
     """The linear pieces of a tropical rational function on R^n.
 
     The cells of ``F ⊙ G`` carry the affine maps ``(a_i − b_j)·x + (c_i − d_j)``; cells with
-    the same map that share a facet (an LP finds a point where exactly the two tie, with a
-    margin) are merged by union-find.
+    the same map that share a facet (an LP finds a point where exactly the two tie, at
+    distance more than ``tol.interior_atol`` from every other cell) are merged by union-find.
 
     Examples
     --------
@@ -304,9 +299,6 @@ def linear_pieces(r: TropicalRational, *, tol: Tolerance | None = None) -> Linea
     Pf, pf = P.float_arrays()
     m = P.n_terms
     scale = max(1.0, float(np.abs(maps).max(initial=0.0)))
-    key = np.round(maps / (scale * t.map_rtol * 1e3)).astype(np.int64)
-    _, group = np.unique(key, axis=0, return_inverse=True)
-    group = np.asarray(group).reshape(-1)
     parent = np.arange(m)
 
     def find(a: int) -> int:
@@ -315,33 +307,31 @@ def linear_pieces(r: TropicalRational, *, tol: Tolerance | None = None) -> Linea
             a = parent[a]
         return a
 
-    # candidate adjacent pairs: edges of the (triangulated) upper hull when qhull applies
-    edges: set[tuple[int, int]] | None = None
+    # candidate adjacent pairs: edges of the (triangulated) upper hull when qhull applies,
+    # else all pairs of cells whose maps agree after rounding
     witnesses = np.full((m, n), np.nan)
     try:
         _, facets, _ = upper_hull(Pf, pf, tol=t)
-        edges = set()
+        pairs: set[tuple[int, int]] = set()
         for f in facets:
-            f = [int(v) for v in f]
-            for a in range(len(f)):
-                for b in range(a + 1, len(f)):
-                    edges.add((min(f[a], f[b]), max(f[a], f[b])))
+            f = sorted(int(v) for v in f)
+            pairs.update((f[a], f[b]) for a in range(len(f)) for b in range(a + 1, len(f)))
+        cand = sorted(pairs)
     except SolverError:
-        edges = None
-    margin = t.interior_atol * max(1.0, float(np.abs(Pf).max(initial=0.0)))
-    for g in np.unique(group):
-        members = np.flatnonzero(group == g)
-        if len(members) < 2:
+        key = np.round(maps / (scale * t.map_rtol * 1e3)).astype(np.int64)
+        _, group = np.unique(key, axis=0, return_inverse=True)
+        group = np.asarray(group).reshape(-1)
+        cand = [(int(a), int(b)) for g in np.unique(group) for a in np.flatnonzero(group == g)
+                for b in np.flatnonzero(group == g) if a < b]
+    margin = t.interior_atol
+    for a, b in cand:
+        if find(a) == find(b):
             continue
-        for a_i, a in enumerate(members):
-            for b in members[a_i + 1:]:
-                if find(a) == find(b):
-                    continue
-                if edges is not None and (min(a, b), max(a, b)) not in edges:
-                    continue
-                rr, _ = _tie_lp(Pf, pf, int(a), int(b), t)
-                if rr > margin:
-                    parent[find(a)] = find(b)
+        if np.abs(maps[a] - maps[b]).max() > t.map_rtol * 1e3 * scale:
+            continue
+        rr, _ = _tie_lp(Pf, pf, a, b, t)
+        if rr > margin:
+            parent[find(a)] = find(b)
     roots = np.array([find(a) for a in range(m)])
     _, cell_piece = np.unique(roots, return_inverse=True)
     cell_piece = np.asarray(cell_piece).reshape(-1)
