@@ -213,3 +213,10 @@ def test_exact_mode_agrees_with_brute_force(prob):
         assert res.verdict is Verdict.UNSAFE
     if best > BAND:
         assert res.verdict is Verdict.SAFE
+
+
+def test_progress_bar_and_generator_seed(capsys):
+    net = random_network((2, 6, 1), rng=0)
+    gen = np.random.default_rng(3)
+    r = check_safety(net, Box([-1, -1], [1, 1]), HPolytope([[-1.0]], [-100.0]), progress=True, rng=gen)
+    assert r.verdict is Verdict.SAFE and r.seed is None

@@ -1,4 +1,22 @@
-"""Safety verification: input and unsafe sets, VNN-LIB properties, reachable sets, checks.
+"""Safety verification of ReLU networks: can an input of a set reach an unsafe output?
+
+Sets
+    :class:`InputSet` (finite unions of bounded boxes / H-polytopes), :class:`UnsafeSet`
+    (finite unions of H-polyhedra ``{y : C y <= d}`` in output space).
+VNN-LIB
+    :func:`read_vnnlib` / :func:`parse_vnnlib` -> :class:`VNNLibProperty` (cases of
+    ``(input set, unsafe set)``; errors name the line).
+Reachable sets
+    :func:`reachable_set` -> :class:`ReachableSet`: the exact image as one affine image per
+    region, with a 2-D picture.
+Safety checks
+    :func:`check_safety` -> :class:`SafetyResult` (:class:`Verdict` SAFE / UNSAFE / UNKNOWN /
+    TIMEOUT, a checked :class:`Counterexample`, coverage, statistics, tolerance, seed; with
+    ``exact=True`` rational Farkas certificates :class:`ExactCertificate`).
+Parameter space
+    :func:`check_reachability_params` (invariants and witnesses, via relugeom.patterns).
+
+The command ``relugeom verify NET PROP.vnnlib`` prints VNN-COMP's words (unsat/sat/...).
 
 Examples
 --------

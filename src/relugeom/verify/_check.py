@@ -393,10 +393,10 @@ def _decide_exactly(net, uns: UnsafeSet, parts: np.ndarray, lo, hi, Pin, tol, pr
 
 
 def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: Tolerance,
-              deadline: float | None, max_splits: int | None, *, batch: int = 128,
+              deadline: float | None, max_splits: int | None, *, batch: int = 16,
               exact_unstable: int = 3, max_depth: int = 60, progress: bool = False,
               combine_rows: bool = False, bounds: str = "crown", split: str = "smear",
-              alpha_steps: int = 20, alpha_after: int = 256) -> _PartOutcome:
+              alpha_steps: int = 10, alpha_after: int = 2000) -> _PartOutcome:
     """Input-splitting branch and bound on one box (∩ polytope ``Pin``)."""
     stats = {"boxes": 0, "splits": 0, "leaf_lps": 0, "star_lps": 0, "regions": 0, "star_boxes": 0,
              "bound_lps": 0, "alpha_boxes": 0}
