@@ -323,19 +323,22 @@ def _lp_prune(A: np.ndarray, c: np.ndarray, cand: np.ndarray, *, dom_A: np.ndarr
             if s <= margin:
                 status[pi] = -1
                 break
-            k, _, gap = argmax_at(x)
-            if k == i and gap > margin:
+            v = Ac @ x + cc
+            d = np.linalg.norm(Ac - Ac[i], axis=1)
+            ratio = (v[i] - v) / np.where(d > 0, d, np.inf)
+            ratio[i] = np.inf
+            if np.min(ratio) > margin:
                 status[pi] = 1
                 wit[pi] = x
                 V.add(i)
                 break
-            if k == i:  # another term ties with i within the margin: add it to V
-                v = Ac @ x + cc
-                tied = [j for j in np.flatnonzero(v >= v[i] - vmargin) if j != i and j not in V]
-                if not tied:
-                    status[pi] = -1
-                    break
-                k = int(max(tied, key=lambda j: secondary[j]))
+            # terms outside V that beat or nearly tie term i at x: add the best one to V
+            near = np.flatnonzero((ratio <= margin) | (v >= v[i] - vmargin))
+            near = [j for j in near.tolist() if j != i and j not in V]
+            if not near:
+                status[pi] = -1
+                break
+            k = int(max(near, key=lambda j: (v[j], secondary[j])))
             V.add(k)
         else:  # pragma: no cover - Clarkson adds a new term per round
             raise SolverError("Clarkson pruning did not terminate")

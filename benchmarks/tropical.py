@@ -1,0 +1,73 @@
+"""Benchmark: the tropical form F ⊘ G of random ReLU networks (Zhang–Naitzat–Lim recursion).
+
+For growing widths and depths it prints the number of terms of the last layer had nothing
+been pruned (an exact integer), the terms of F and G after pruning, the linear pieces
+found from the tropical side, the regions and linear pieces on R^n from relugeom.regions
+(each of F and G has at most as many terms as there are regions), and the seconds.
+
+Run:  python benchmarks/tropical.py [--quick] [--time-limit S] [--no-regions]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from relugeom.network._examples import random_network
+from relugeom.tropical import tropical_form
+
+CASES = [(1, 8, 8, 1), (1, 8, 8, 8, 1), (2, 4, 1), (2, 8, 1), (2, 16, 1), (2, 8, 8, 1),
+         (2, 16, 16, 1), (2, 8, 8, 8, 1), (3, 8, 8, 1), (4, 8, 8, 1), (4, 12, 12, 1)]
+QUICK = [(1, 8, 8, 1), (2, 8, 1), (2, 8, 8, 1), (2, 16, 16, 1)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small cases only")
+    ap.add_argument("--time-limit", type=float, default=600.0, help="per conversion (s)")
+    ap.add_argument("--regions-time-limit", type=float, default=120.0, help="per region enumeration (s)")
+    ap.add_argument("--no-regions", action="store_true", help="skip the comparison with relugeom.regions")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    cases = QUICK if args.quick else CASES
+    head = (f"{'widths':>18} {'unpruned terms':>16} {'F':>6} {'G':>6} {'pieces':>7} {'form s':>8} "
+            f"{'regions':>8} {'reg.pieces':>10} {'regions s':>9}  check")
+    print(head)
+    print("-" * len(head))
+    for widths in cases:
+        net = random_network(widths, rng=args.seed)
+        t0 = time.perf_counter()
+        form = tropical_form(net, time_limit=args.time_limit)
+        t_form = time.perf_counter() - t0
+        unpruned = form.layers[-1].terms_unpruned if form.layers else 0
+        up = f"{unpruned:.3g}" if unpruned >= 10**7 else str(unpruned)
+        if not form.complete:
+            print(f"{str(widths):>18} {up:>16} {'-':>6} {'-':>6} {'-':>7} {t_form:8.2f}  incomplete "
+                  f"(time limit {args.time_limit:g} s after layer {len(form.layers)})", flush=True)
+            continue
+        X = np.random.default_rng(1).normal(size=(2000, widths[0])) * 3
+        err = float(np.max(np.abs(form(X) - net(X)) / (1 + np.abs(net(X)))))
+        t1 = time.perf_counter()
+        pieces = form.n_pieces()
+        t_pieces = time.perf_counter() - t1
+        reg, regp, t_reg = "-", "-", 0.0
+        if not args.no_regions:
+            try:
+                from relugeom.regions import enumerate_regions
+
+                t2 = time.perf_counter()
+                cx = enumerate_regions(net, "unbounded", method="lp", time_limit=args.regions_time_limit)
+                t_reg = time.perf_counter() - t2
+                reg = str(cx.n_regions) + ("" if cx.complete else "+")
+                regp = str(cx.n_linear_pieces()) + ("" if cx.complete else "+")
+            except ImportError:
+                pass
+        print(f"{str(widths):>18} {up:>16} {form.F.n_terms:>6} {form.G.n_terms:>6} {pieces:>7} "
+              f"{t_form:8.2f} {reg:>8} {regp:>10} {t_reg:9.2f}  rel.err {err:.1e}, pieces {t_pieces:.2f} s",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
