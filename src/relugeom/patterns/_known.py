@@ -26,6 +26,14 @@ Deep networks (covered conditions, all proven by factorization)
     Shared-path conditions beyond these are not generated.
 
 ``bias="all"`` (deeper biases) is not covered (a :class:`ValueError` says so).
+
+Observed (benchmarks/invariants.py, degree bound 5): these conditions span every computed
+``I_d`` for the two-block cases (2,2,2), (3,3,3), (4,3,4), (4,4,4), (5,4,5), the deep
+(3,2,3,3) and (4,3,3,4) cases and (3,3,3) with three blocks; for (4,4,4) with blocks
+``1100;0110;0011`` they span ``I_3`` and ``I_4`` but not ``I_5`` (the 2000 minimal quintics
+are missing). Rank bounds of 2×2 block matrices such as ``[[M_1, M_2], [0, M_3]]``
+(rank ``<= Σ_i rank C_i`` with ``C_i`` the per-neuron coefficient matrix, here 4) recover
+part of them; they are not generated here.
 """
 
 from __future__ import annotations
