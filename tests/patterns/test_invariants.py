@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import flint
-import numpy as np
+
 import pytest
 
 from relugeom.algebra import implicitize

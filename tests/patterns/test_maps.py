@@ -7,7 +7,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+
 
 from relugeom.network import ReLUNetwork
 from relugeom.patterns._modp import fractions_mod

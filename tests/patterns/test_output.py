@@ -10,7 +10,6 @@ import pytest
 
 from relugeom.patterns import (ActivationRegion, OutputMap, ReachStatus, output_invariants, parse_blocks,
                                reachability)
-from relugeom.patterns._modp import fractions_mod
 
 P = 2147483629
 

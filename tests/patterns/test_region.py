@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from relugeom.network._examples import random_network
 from relugeom.patterns import (ActivationRegion, PatternAssignment, RegionStatus, find_region_point,
-                               is_realizable, network_from_theta, parse_blocks)
+                               is_realizable, parse_blocks)
 
 
 def _check_farkas(region, cert):

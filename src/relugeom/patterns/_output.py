@@ -38,7 +38,7 @@ from .._tol import Tolerance, resolve
 from ..polyhedra import solve_lp
 from ._assignment import PatternAssignment
 from ._maps import BiasMode, OutputMap, PatternMap
-from ._region import ActivationRegion, RegionStatus, _to_fractions, find_region_point
+from ._region import ActivationRegion, RegionStatus, find_region_point
 
 log = logging.getLogger(__name__)
 

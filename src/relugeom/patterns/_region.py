@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
@@ -43,7 +43,7 @@ import numpy as np
 from .._tol import Tolerance, resolve
 from ..polyhedra import solve_lp
 from ._assignment import PatternAssignment
-from ._maps import BiasMode, _Layout, network_from_theta
+from ._maps import BiasMode, _Layout
 
 log = logging.getLogger(__name__)
 
