@@ -70,7 +70,7 @@ def test_half_circle_endpoints_are_quadrants(q, rays, rng):
 
 def test_half_circle_interior_points_have_rays(rng):
     M = half_circle()
-    for t in (0.4, np.pi / 2, 2.5):
+    for t in (0.4, 2.5):
         q = np.array([np.cos(t), np.sin(t)])
         cell = voronoi_cell(M, q, rng=1)
         assert cell.complete and cell.dimension() == 1
@@ -104,6 +104,7 @@ def test_eckart_young_2x2(seed, rng):
     check_cell(cell, svd_dist((2, 2)), rng, inside_tol=1e-5)
 
 
+@pytest.mark.slow
 def test_eckart_young_2x3_disk(rng):
     """Cell of sigma e1 e1ᵀ in 2x3: the disk of radius sigma in the normal plane (curved: outer approx)."""
     sigma = 2.0

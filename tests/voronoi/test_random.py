@@ -5,6 +5,7 @@ with independent nearest-point solvers (shapely distances, bounded-variable leas
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from relugeom.polyhedra import Box
@@ -14,6 +15,7 @@ from .test_cells import check_cell
 from .test_relu import bvls_dist
 
 
+@pytest.mark.slow
 @settings(max_examples=8)
 @given(st.integers(0, 10_000))
 def test_random_box_unions_against_shapely(seed):
