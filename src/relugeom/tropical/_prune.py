@@ -190,15 +190,18 @@ def upper_hull(A: np.ndarray, c: np.ndarray, *, tol: Tolerance | None = None,
 
 
 def _upper_hull_1d(z: np.ndarray, c: np.ndarray, t: Tolerance) -> np.ndarray:
-    """Upper hull of points (z_i, c_i) in the plane (monotone chain), distinct z."""
-    order = np.lexsort((c, z))
+    """Upper hull of points (z_i, c_i) in the plane (monotone chain), distinct z.
+
+    Only exactly collinear or lower points are dropped; near-degenerate vertices are left
+    to the robust filter of :func:`prune_terms`.
+    """
+    order = np.argsort(z, kind="stable")
     hull: list[int] = []
-    span = max(1.0, float(np.ptp(z)) * max(1.0, float(np.abs(c).max())))
     for i in order:
         while len(hull) >= 2:
             o, a = hull[-2], hull[-1]
             cross = (z[a] - z[o]) * (c[i] - c[o]) - (c[a] - c[o]) * (z[i] - z[o])
-            if cross >= -t.map_rtol * span:  # a is on or below segment o-i: not a vertex
+            if cross >= 0:  # a is on or below the segment o-i: not a vertex
                 hull.pop()
             else:
                 break
