@@ -757,22 +757,21 @@ class _Run:
         del th, ent, hv, hsh
         u1 = e1 // (2 * (d - 1))
         u2 = e2 // (2 * (d - 1))
-        partner = np.full(C * (d - 1) * 2, -1, dtype=np.int64)
-        partner[e1] = u2
-        partner[e2] = u1
-        partner = partner.reshape(C, d - 1, 2)
-        # pieces of the new hyperplane: c-minimal vertices within it
-        has = partner >= 0
+        # pieces of the new hyperplane: c-minimal vertices within it (the new edge of entry
+        # e goes up from its vertex); missing entries (domain outside) never go up
         for attempt in range(4):
             c = self.c if attempt == 0 else self._direction(100 + attempt)
             cx = Xn @ c
-            pc = cx[np.where(has, partner, 0)]  # partner: local indices
-            if not np.any(has & (pc == cx[:, None, None])):
+            c1, c2 = cx[u1], cx[u2]
+            if not np.any(c1 == c2):
                 break
         else:
             return "no generic direction found (ties)"
-        up = has & (pc > cx[:, None, None])
-        pieces = int(np.prod(up.sum(axis=2), axis=1).sum())
+        up = np.zeros(C * (d - 1) * 2, dtype=bool)
+        up[e1] = c2 > c1
+        up[e2] = c1 > c2
+        del c1, c2
+        pieces = int(np.prod(up.reshape(C, d - 1, 2).sum(axis=2), axis=1).sum())
         pairs = (u[u1], u[u2])
         return pairs, pieces
 
