@@ -27,6 +27,8 @@ import numpy as np
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``relugeom voronoi``."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("Examples (shell)::", 1)[1]
     parser.add_argument("model", choices=["points", "halfcircle", "rankone", "independence", "polynomial", "relu"],
                         help="the kind of model")
     parser.add_argument("file", nargs="?", metavar="FILE.npy", help="points (one per row) for 'points'")

@@ -863,9 +863,12 @@ class ParametrizedModel(Model):
                 x0 = np.where((x0 == lb) | (x0 == ub), np.clip(x0 + 1e-9 * (ub - lb), lb, ub), x0) \
                     if self._box is not None else x0
                 ftol = 1e-15 if fine else 1e-8
+                # MINPACK's Levenberg-Marquardt when unconstrained and not underdetermined
+                lm = self._box is None and L.shape[0] >= P
                 res = least_squares(lambda th: L @ (phi.evaluate(th) - u), x0,
-                                    jac=lambda th: L @ phi.jacobian(th), bounds=(lb, ub), method="trf",
-                                    xtol=ftol, ftol=ftol, gtol=ftol, max_nfev=200 if fine else 40)
+                                    jac=lambda th: L @ phi.jacobian(th), bounds=(lb, ub),
+                                    method="lm" if lm else "trf", xtol=ftol, ftol=ftol, gtol=ftol,
+                                    max_nfev=(200 if fine else 40) * (P + 1 if lm else 1))
                 return np.clip(res.x, lb, ub)
 
             def f(th: np.ndarray) -> tuple[float, np.ndarray]:
