@@ -264,6 +264,8 @@ def test_bad_inputs():
         voronoi_cell([[0.5, 0.5]], [0.5, 0.6], metric="log")
     with pytest.raises(ValueError, match="shape"):
         voronoi_cell([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="log-likelihood cells only"):
+        voronoi_cell(independence_model(2, 2), [0.25] * 4)
 
 
 def test_budget_gives_incomplete_outer_approximation():

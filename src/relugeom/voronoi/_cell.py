@@ -316,6 +316,11 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
     is_log = met.kind is MetricKind.LOG
     if is_log and (np.any(q <= 0) or abs(q.sum() - 1.0) > 1e-9):
         raise ValueError("for logarithmic Voronoi cells q must be a positive probability vector (sum 1)")
+    if isinstance(mdl, ToricModel) and not is_log:
+        raise ValueError("a ToricModel has log-likelihood cells only; use metric='log' "
+                         "(or a ParametrizedModel for Euclidean cells)")
+    if is_log and mdl.__class__.__name__ == "ConeUnionModel":
+        raise ValueError("ReLU output sets (ConeUnionModel) support Euclidean and Q-weighted cells only")
     if max_cuts < 0 or max_iterations < 1:
         raise ValueError("max_cuts must be >= 0 and max_iterations >= 1")
     s0 = 1.0 if is_log else max(1.0, float(np.abs(q).max()))

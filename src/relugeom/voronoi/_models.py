@@ -843,7 +843,7 @@ class ParametrizedModel(Model):
             starts += list(gen.uniform(lo2, hi2, size=(self.n_starts, P)))
         else:
             un = float(np.linalg.norm(u))
-            sc = self.theta_scale * max(1.0, un) ** (1.0 / self.degree) / max(1.0, np.sqrt(P) ** 0.0)
+            sc = self.theta_scale * max(1.0, un) ** (1.0 / self.degree)
             starts += list(gen.normal(0.0, sc, size=(self.n_starts, P)))
             if self.domain is not None or self.ineq is not None:
                 starts += list(gen.normal(0.0, self.theta_scale, size=(self.n_starts, P)))
