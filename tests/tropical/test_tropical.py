@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from relugeom.network import ReLUNetwork, example_network
 from relugeom.network._examples import random_network
 from relugeom.polyhedra import Box
+from relugeom.regions import enumerate_regions
 from relugeom.tropical import (TropicalPolynomial, TropicalRational, decision_boundary, dual_subdivision,
                                newton_polytope, one_layer_zonotopes, prune_terms, tropical_form,
                                tropical_hypersurface)
@@ -101,9 +102,8 @@ def test_pieces_bounded_by_upper_hull_vertices(widths, seed):
                                          ((2, 3, 3, 1), 3), ((2, 4, 3, 1), 4), ((3, 3, 2, 1), 5),
                                          ((1, 3, 3, 3, 1), 6), ((1, 8, 8, 8, 1), 0)])
 def test_pieces_match_regions_on_Rn(widths, seed):
-    regions = pytest.importorskip("relugeom.regions")
     net = random_network(widths, rng=seed)
-    cx = regions.enumerate_regions(net, "unbounded", method="lp")
+    cx = enumerate_regions(net, "unbounded", method="lp")
     assert cx.complete
     form = tropical_form(net)
     assert form.n_pieces() == cx.n_linear_pieces()
