@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from relugeom.polyhedra import Box, HPolytope
-from relugeom.voronoi import (FiniteModel, ParametrizedModel, PolyhedralModel, VoronoiCell, critical_cell,
+from relugeom.voronoi import (ParametrizedModel, PolyhedralModel, VoronoiCell, critical_cell,
                               half_circle, independence_model, mse_metric, rank_one_model, twisted_cubic,
                               voronoi_cell)
 

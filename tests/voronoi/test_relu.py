@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from relugeom.network import ReLUNetwork
 from relugeom.patterns import network_from_theta
 from relugeom.voronoi import (ConeUnionModel, NetworkOutputs, ParametrizedModel, PolyhedralModel, critical_cell,
                               relu_model, relu_strata, relu_voronoi_cell, voronoi_cell)
 
-from .test_cells import check_cell, sample_inside
+from .test_cells import check_cell
 
 X2 = np.array([[-1.0], [1.0]])
 X4 = np.array([[-1.5], [-0.4], [0.3], [1.2]])

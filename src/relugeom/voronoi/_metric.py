@@ -30,7 +30,6 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-from .._tol import Tolerance, resolve
 from .._validation import as_array
 
 __all__ = ["MetricKind", "Metric", "as_metric", "design_matrix", "mse_metric"]

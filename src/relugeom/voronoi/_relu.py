@@ -35,7 +35,7 @@ from .._tol import Tolerance, resolve
 from .._validation import as_array
 from ..polyhedra import HPolytope, generators, solve_lp
 from ..polyhedra._lp import LPStatus
-from ._metric import Metric, as_metric
+from ._metric import as_metric
 from ._models import ConeUnionModel, Model, ParametrizedModel
 from ._qp import project_cone
 
