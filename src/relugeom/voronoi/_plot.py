@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..polyhedra import HPolytope, generators
+from ._models import FiniteModel
 
 __all__ = ["plot_cell", "plot_cells"]
 
@@ -79,25 +80,31 @@ def plot_cell(cell: object, ax: object = None, *, window: tuple | None = None, c
 
 def plot_cells(model: object, cells: list, ax: object = None, *, window: tuple | None = None,
                n_curve: int = 400) -> object:
-    """Draw a 2-D model (points, polyhedra/cones or a curve) with Voronoi cells of some of its points.
+    """Draw a 2-D or 3-D model (points, polyhedra/cones or a curve) with Voronoi cells of some of its points.
 
     Examples
     --------
     >>> import matplotlib; matplotlib.use("Agg")
-    >>> from relugeom.voronoi import voronoi_cell, half_circle
+    >>> from relugeom.voronoi import voronoi_cell, half_circle, twisted_cubic
     >>> M = half_circle()
     >>> ax = plot_cells(M, [voronoi_cell(M, [1.0, 0.0], rng=0), voronoi_cell(M, [-1.0, 0.0], rng=0)])
+    >>> ax3 = plot_cells(FiniteModel([[0, 0, 0], [1, 1, 1], [1, 0, 0]]),
+    ...                  [voronoi_cell([[0, 0, 0], [1, 1, 1], [1, 0, 0]], [1.0, 1.0, 1.0])])
     """
     import matplotlib.pyplot as plt
 
-    from ._models import FiniteModel, ParametrizedModel, PolyhedralModel
+    from ._models import ParametrizedModel, PolyhedralModel
 
-    if model.dim != 2:
-        raise ValueError("plot_cells draws models in R^2 only")
+    d = model.dim
+    if d not in (2, 3):
+        raise ValueError(f"plot_cells draws models in R^2 or R^3; this one lives in R^{d}")
     if ax is None:
-        _, ax = plt.subplots()
+        if d == 2:
+            _, ax = plt.subplots()
+        else:
+            ax = plt.figure().add_subplot(projection="3d")
     if window is None:
-        pts = np.vstack([np.vstack([c.vertices, c.q[None]]) for c in cells]) if cells else np.zeros((1, 2))
+        pts = np.vstack([np.vstack([c.vertices, c.q[None]]) for c in cells]) if cells else np.zeros((1, d))
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         span = max(1.0, float((hi - lo).max()))
         window = (lo - 0.6 * span, hi + 0.6 * span)
@@ -105,22 +112,45 @@ def plot_cells(model: object, cells: list, ax: object = None, *, window: tuple |
     for i, c in enumerate(cells):
         plot_cell(c, ax=ax, window=window, color=f"C{i % 10}")
     if isinstance(model, FiniteModel):
-        ax.plot(model.points[:, 0], model.points[:, 1], "k.", ms=8)
+        ax.plot(*model.points.T, "k.", ms=8)
     elif isinstance(model, PolyhedralModel):
         for P in model.pieces:
-            A = np.vstack([P.A, np.eye(2), -np.eye(2)])
+            A = np.vstack([P.A, np.eye(d), -np.eye(d)])
             b = np.concatenate([P.b, hi, -lo])
             V, _ = generators(HPolytope(A, b, P.A_eq, P.b_eq))
-            if len(V) >= 3 and np.linalg.matrix_rank(V - V[0]) == 2:
-                cc = V.mean(axis=0)
-                o = np.argsort(np.arctan2(V[:, 1] - cc[1], V[:, 0] - cc[0]))
-                ax.fill(V[o, 0], V[o, 1], color="k", alpha=0.5)
-            elif len(V) >= 2:
-                ax.plot(V[:, 0], V[:, 1], "k-", lw=2)
+            _draw_hull(ax, V, d)
     elif isinstance(model, ParametrizedModel) and model.n_params == 1 and model._box is not None:
         tt = np.linspace(model._box[0][0], model._box[1][0], n_curve)[:, None]
         P = np.asarray(model.param.evaluate(tt))
-        ax.plot(P[:, 0], P[:, 1], "k-", lw=2)
+        ax.plot(*P.T, "k-", lw=2)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    if d == 3:
+        ax.set_zlim(lo[2], hi[2])
     return ax
+
+
+def _draw_hull(ax: object, V: np.ndarray, d: int) -> None:
+    """A clipped piece of a model: filled polygon (2-D) or hull surface (3-D), segments if thin."""
+    if len(V) == 0:
+        return
+    r = np.linalg.matrix_rank(V - V[0]) if len(V) > 1 else 0
+    if d == 2 and r == 2:
+        cc = V.mean(axis=0)
+        o = np.argsort(np.arctan2(V[:, 1] - cc[1], V[:, 0] - cc[0]))
+        ax.fill(V[o, 0], V[o, 1], color="k", alpha=0.5)
+    elif d == 3 and r == 3:
+        from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+        from scipy.spatial import ConvexHull
+
+        hull = ConvexHull(V)
+        ax.add_collection3d(Poly3DCollection([V[s] for s in hull.simplices], alpha=0.3, facecolor="k"))
+    elif r >= 1:
+        direc = V[-1] - V[0] if r == 1 else None
+        if direc is not None:
+            tt = (V - V[0]) @ direc
+            ax.plot(*V[[tt.argmin(), tt.argmax()]].T, "k-", lw=2)
+        else:
+            ax.plot(*V.T, "k.", ms=3)
+    else:
+        ax.plot(*V.T, "k.", ms=6)
