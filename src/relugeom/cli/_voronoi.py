@@ -201,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        if cell.dim == 2 and M is not None:
+        if cell.dim in (2, 3) and M is not None:
             ax = V.plot_cells(M, [cell])
         elif cell.dim in (2, 3):
             ax = cell.plot()
