@@ -11,7 +11,7 @@ import numpy as np
 from .._tol import Tolerance, resolve
 from .._validation import as_array, as_points
 from ..errors import SolverError
-from ._prune import PruneMethod, dedup_terms, prune_terms, upper_hull
+from ._prune import PruneMethod, _robust_filter, dedup_terms, prune_terms, upper_hull
 
 log = logging.getLogger(__name__)
 
@@ -484,7 +484,7 @@ class TropicalPolynomial:
         return polynomial_to_network(self)
 
 
-_EXPAND_MIN = 20_000  # products with more candidate pairs use the adjacency expansion
+_EXPAND_MIN = 500_000  # products with more candidate pairs use the adjacency expansion
 
 
 def _adjacency(poly: TropicalPolynomial, tol: Tolerance | None) -> tuple[list[np.ndarray], np.ndarray]:
@@ -547,13 +547,14 @@ def _minkowski_expand(P: TropicalPolynomial, Q: TropicalPolynomial, tol: Toleran
         A, c = Af[I] + Bf[J], cf[I] + df[J]
         keep = dedup_terms(A, c, tol=tol)
         bnd: list[int] = []
-        v = upper_hull(A[keep], c[keep], tol=tol, boundary=bnd)[0]
+        v, facets, xs = upper_hull(A[keep], c[keep], tol=tol, boundary=bnd)
         verts = C[keep[v]]
         front = np.setdiff1d(np.union1d(verts, C[keep[np.asarray(bnd, dtype=np.int64)]]), expanded)
         new = np.setdiff1d(neighbours(front), C)
         expanded = np.union1d(expanded, front)
         if len(new) == 0:
-            return np.divmod(np.sort(verts), mq)
+            v = _robust_filter(A[keep], c[keep], v, facets, xs, resolve(tol), rng)
+            return np.divmod(np.sort(C[keep[v]]), mq)
         C = np.union1d(C, new)
 
 
