@@ -232,8 +232,10 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
 
     Every lower slope ``α ∈ [0, 1]`` of an unstable neuron gives a valid bound (α-CROWN,
     Xu et al., ICLR 2021); the slopes are optimised per box and per row by projected Adam
-    on the bound (PyTorch autograd, float64), keeping the intermediate bounds fixed, and
-    the best bound seen is returned: shape ``(len(idx), R)``. Requires torch.
+    on the bound (gradients by hand, in numpy), keeping the intermediate bounds fixed, and
+    the best bound seen is returned: shape ``(len(idx), R)``. Every bound returned is
+    evaluated exactly as the plain backward pass with clamped slopes, so it is valid
+    whatever the optimiser does.
 
     Examples
     --------
@@ -245,54 +247,51 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
     >>> bool(opt[0, 0] >= bb.spec_lb[0, 0] - 1e-12)
     True
     """
-    import torch
-
-    T = lambda a: torch.tensor(np.array(a, dtype=np.float64))  # noqa: E731  (a copy)
-    Ws = [T(W) for W in net.weights]
-    bs = [T(b) for b in net.biases]
-    lo_t, hi_t = T(lo[idx]), T(hi[idx])
+    Ws, bs = net.weights, net.biases
+    lo_i, hi_i = lo[idx], hi[idx]
     B, R = len(idx), C.shape[0]
-    alphas, s_, t_, um = [], [], [], []
-    for alpha, s, t, _, _ in bb.relax:
-        a, s, t = alpha[idx], s[idx], t[idx]
-        unst = (t > 0).astype(float)
-        alphas.append(T(np.repeat(a[:, None, :], R, axis=1)).requires_grad_(True))
-        s_.append(T(s))
-        t_.append(T(t))
-        um.append(T(unst))
-    Ct = T(C)
+    H = len(bb.relax)
+    s_ = [r[1][idx][:, None, :] for r in bb.relax]
+    t_ = [r[2][idx][:, None, :] for r in bb.relax]
+    um = [(r[2][idx] > 0)[:, None, :] for r in bb.relax]
+    alphas = [np.repeat(r[0][idx][:, None, :], R, axis=1) for r in bb.relax]
+    m1 = [np.zeros_like(a) for a in alphas]
+    m2 = [np.zeros_like(a) for a in alphas]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
     best = None
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)        # tiny tensors: threads only cost; restored below
-    try:
-        best = _alpha_loop(torch, Ws, bs, alphas, s_, t_, um, Ct, lo_t, hi_t, B, R, C.shape[1], steps, lr)
-    finally:
-        torch.set_num_threads(threads)
-    return best.numpy()
-
-
-def _alpha_loop(torch, Ws, bs, alphas, s_, t_, um, Ct, lo_t, hi_t, B, R, nL, steps, lr):
-    best = None
-    opt = torch.optim.Adam(alphas, lr=lr)
-    L = len(Ws)
+    Om_top = np.broadcast_to(C @ Ws[-1], (B, R, Ws[-1].shape[1]))
+    const_top = np.broadcast_to(C @ bs[-1], (B, R))
     for it in range(steps + 1):
-        Lam = Ct.expand(B, R, nL)
-        const = Lam @ bs[-1]
-        Om = Lam @ Ws[-1]
-        for k in range(L - 2, -1, -1):
-            a = alphas[k].clamp(0.0, 1.0) * um[k][:, None, :] + (s_[k] * (1 - um[k]))[:, None, :]
-            pos = Om.clamp(min=0.0)
-            neg = Om.clamp(max=0.0)
-            const = const + (neg * t_[k][:, None, :]).sum(-1)
-            Lam = pos * a + neg * s_[k][:, None, :]
+        Om = Om_top
+        const = const_top
+        Oms, As = [], [None] * H
+        for k in range(H - 1, -1, -1):
+            a = np.where(um[k], np.clip(alphas[k], 0.0, 1.0), s_[k])
+            As[k] = a
+            Oms.append(Om)
+            pos = np.maximum(Om, 0.0)
+            neg = Om - pos
+            const = const + (neg * t_[k]).sum(-1)
+            Lam = pos * a + neg * s_[k]
             const = const + Lam @ bs[k]
             Om = Lam @ Ws[k]
-        lb = const + (Om.clamp(min=0.0) * lo_t[:, None, :]).sum(-1) + (Om.clamp(max=0.0) * hi_t[:, None, :]).sum(-1)
-        cur = lb.detach()
-        best = cur if best is None else torch.maximum(best, cur)
+        lb = const + (np.maximum(Om, 0.0) * lo_i[:, None, :]).sum(-1) + (np.minimum(Om, 0.0) * hi_i[:, None, :]).sum(-1)
+        best = lb if best is None else np.maximum(best, lb)
         if it == steps:
             break
-        opt.zero_grad()
-        (-lb.sum()).backward()
-        opt.step()
+        # reverse pass: d lb / d Om at the input, then up through the layers
+        G = np.where(Om > 0, lo_i[:, None, :], hi_i[:, None, :])          # d lb / d Om_input
+        Oms = Oms[::-1]                                                    # Oms[k] enters step k
+        for k in range(H):
+            gLam = G @ Ws[k].T + bs[k]                                     # d lb / d Lam_k
+            Omk = Oms[k]
+            pos = np.maximum(Omk, 0.0)
+            grad = gLam * pos * um[k]
+            # Adam ascent on α (projected onto [0, 1])
+            m1[k] = beta1 * m1[k] + (1 - beta1) * grad
+            m2[k] = beta2 * m2[k] + (1 - beta2) * grad * grad
+            mh = m1[k] / (1 - beta1 ** (it + 1))
+            vh = m2[k] / (1 - beta2 ** (it + 1))
+            alphas[k] = np.clip(alphas[k] + lr * mh / (np.sqrt(vh) + eps), 0.0, 1.0)
+            G = gLam * np.where(Omk > 0, As[k], s_[k]) + (Omk < 0) * t_[k]
     return best

@@ -396,7 +396,7 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
               deadline: float | None, max_splits: int | None, *, batch: int = 16,
               exact_unstable: int = 3, max_depth: int = 60, progress: bool = False,
               combine_rows: bool = False, bounds: str = "crown", split: str = "smear",
-              alpha_steps: int = 10, alpha_after: int = 2000) -> _PartOutcome:
+              alpha_steps: int = 10, alpha_after: int = 500) -> _PartOutcome:
     """Input-splitting branch and bound on one box (∩ polytope ``Pin``)."""
     stats = {"boxes": 0, "splits": 0, "leaf_lps": 0, "star_lps": 0, "regions": 0, "star_boxes": 0,
              "bound_lps": 0, "alpha_boxes": 0}
@@ -645,7 +645,8 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
         Check counterexamples in rational arithmetic (the exact margin must be ``<= 0``),
         and prove SAFE only with exact certificates: every region of the input set is
         split off exactly and each leaf's LP infeasibility is certified by a rational Farkas
-        certificate (meant for small networks; no relaxation-based pruning).
+        certificate (meant for small networks; no relaxation-based pruning; runs in this
+        process, ``executor`` and ``max_splits`` are not used).
     tol : Tolerance, optional
         ``tol.feas_atol`` is the LP feasibility tolerance and the counterexample tolerance.
     executor : concurrent.futures.Executor, optional
