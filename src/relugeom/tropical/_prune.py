@@ -21,7 +21,9 @@ Two methods, chosen by :class:`PruneMethod`:
 
 ``auto`` uses ``hull`` over R^n in low dimension (falling back to ``lp`` if qhull fails) and
 ``lp`` otherwise. Before either, exponents that occur several times keep only their largest
-coefficient.
+coefficient. After qhull, a *robust filter* drops vertices that are strictly maximal only
+within the tolerance (floating-point noise of Minkowski sums with parallel edges): each
+vertex is tested at a point of its cell, and the doubtful ones by the LP.
 """
 
 from __future__ import annotations
@@ -417,8 +419,9 @@ def prune_terms(A: np.ndarray, c: np.ndarray, *, method: PruneMethod | str = Pru
     domain : HPolytope, optional
         Keep terms strictly maximal somewhere in this polyhedron (LP method) instead of R^n.
     tol : Tolerance, optional
-        A term counts as strictly maximal when it beats all others by more than
-        ``tol.interior_atol`` times the scale of the data (LP method).
+        A term counts as strictly maximal when it is the unique maximum on a ball of radius
+        more than ``tol.interior_atol`` in x-space (the LP's slack is that radius; qhull's
+        vertices are checked against it by the robust filter), as for regions.
     rng : seed
         Seed of the random sampling and tie-breaking of the LP method.
 
