@@ -76,3 +76,19 @@ def test_demo(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "regions  156" in text and "check    passed" in text
     assert png.stat().st_size > 50_000
+
+
+def test_regions_nnet_default_domain_is_its_input_box(tmp_path, capsys):
+    from relugeom.network import save_nnet
+    from relugeom.polyhedra import Box
+    from relugeom.regions import enumerate_regions
+
+    net = random_network((2, 6, 1), rng=3)
+    p = tmp_path / "n.nnet"
+    save_nnet(net, p, input_mins=[0.0, 0.0], input_maxs=[0.5, 2.0])
+    out = tmp_path / "c.json"
+    assert main(["regions", str(p), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    expected = enumerate_regions(net, Box([0.0, 0.0], [0.5, 2.0]), method="lp").n_regions
+    assert data["n_regions"] == expected
+    assert "lo=[0.0, 0.0], hi=[0.5, 2.0]" in capsys.readouterr().out

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("net", metavar="NET", help="network file: .npz, .onnx or .nnet")
     dom = parser.add_mutually_exclusive_group()
     dom.add_argument("--box", nargs="+", type=float, metavar="V",
-                     help="box domain: LO HI (every coordinate) or LO1 HI1 ... LOd HId (default -1 1)")
+                     help="box domain: LO HI (every coordinate) or LO1 HI1 ... LOd HId (default -1 1; for .nnet files the input box stored in the file)")
     dom.add_argument("--domain", metavar="FILE",
                      help='JSON H-polytope ({"A": .., "b": ..} or {"lo": .., "hi": ..}) or a .vnnlib '
                           "property (its input constraints)")
@@ -42,8 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true", help="run the complex's self-check and print it")
 
 
-def domain_from_args(args: argparse.Namespace, d: int):
-    """The domain named by --box/--domain/--unbounded (default: the box [-1, 1]^d)."""
+def domain_from_args(args: argparse.Namespace, d: int, default=None):
+    """The domain named by --box/--domain/--unbounded (default: ``default`` or the box [-1, 1]^d)."""
     from ..polyhedra import Box, HPolytope
 
     if args.unbounded:
@@ -62,6 +62,8 @@ def domain_from_args(args: argparse.Namespace, d: int):
         if P.dim != d:
             raise ValueError(f"--domain {path} lives in R^{P.dim}; the network's input is in R^{d}")
         return P
+    if not args.box and default is not None:
+        return default
     vals = args.box if args.box else [-1.0, 1.0]
     if len(vals) == 2:
         return Box(np.full(d, vals[0]), np.full(d, vals[1]))
@@ -115,10 +117,19 @@ def run(args: argparse.Namespace) -> int:
     from ..regions import count_regions, enumerate_regions, region_bounds
 
     t0 = time.perf_counter()
-    net = load_network(args.net)
+    default = None
+    if Path(args.net).suffix.lower() == ".nnet":
+        # .nnet files carry their input box; the network is exact (unclipped) inside it
+        from ..network import load_nnet
+        from ..polyhedra import Box
+
+        net, (lo, hi) = load_nnet(args.net, return_bounds=True)
+        default = Box(lo, hi)
+    else:
+        net = load_network(args.net)
     t_load = time.perf_counter() - t0
     d = net.input_dim
-    domain = domain_from_args(args, d)
+    domain = domain_from_args(args, d, default)
     dom_text = "R^%d (unbounded)" % d if isinstance(domain, str) else repr(domain)
     if len(dom_text) > 100:
         dom_text = f"H-polytope in R^{d} with {domain.n_constraints} inequalities"
