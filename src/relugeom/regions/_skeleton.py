@@ -151,9 +151,12 @@ class _Grow:
         need = self.n + len(block)
         if need > len(self.a):
             cap = max(need, int(len(self.a) * 1.3) + 64)
-            new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
-            new[: self.n] = self.a[: self.n]
-            self.a = new
+            try:  # realloc in place: no second copy resident (callers hold no live views)
+                self.a.resize((cap,) + self.a.shape[1:], refcheck=False)
+            except ValueError:  # does not own its data
+                new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
+                new[: self.n] = self.a[: self.n]
+                self.a = new
         self.a[self.n: need] = block
         self.n = need
 
@@ -720,6 +723,7 @@ class _Run:
             hv = hsh[flat]
         else:
             flat, hv = None, hsh
+        del hsh
         n = len(hv)
         # sort (hash | entry) packed in one uint64: np.sort is far faster than argsort
         kb = max(1, int(n - 1).bit_length())
@@ -754,7 +758,7 @@ class _Run:
             self.stats["hash_collisions"] = self.stats.get("hash_collisions", 0) + len(rest)
         if flat is not None:
             e1, e2 = flat[e1], flat[e2]
-        del th, ent, hv, hsh
+        del th, ent, hv
         u1 = e1 // (2 * (d - 1))
         u2 = e2 // (2 * (d - 1))
         # pieces of the new hyperplane: c-minimal vertices within it (the new edge of entry
