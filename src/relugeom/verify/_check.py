@@ -84,6 +84,16 @@ class Counterexample:
         Which input polytope contains ``x`` and which unsafe polyhedron contains ``y``.
     exact_margin : Fraction or None
         The margin of the exact rational output ``f(x)`` (``exact=True`` only).
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> from relugeom.polyhedra import Box, HPolytope
+    >>> r = check_safety(ReLUNetwork([[[1.0]]]), Box([0], [1]), HPolytope([[-1.0]], [-0.5]),
+    ...                  exact=True, rng=0)
+    >>> c = r.counterexample
+    >>> bool(c.y[0] >= 0.5), c.margin <= 0, c.exact_margin <= 0
+    (True, True, True)
     """
 
     x: np.ndarray

@@ -49,6 +49,17 @@ class ExactCertificate:
     y : tuple of Fraction
         Multipliers (``>= 0``) of the piece's rows: input-set rows, box rows, sign rows,
         then the extra rows (the unsafe rows or the neuron's side); ``yᵀM = 0``, ``yᵀh < 0``.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> from relugeom.polyhedra import Box, HPolytope
+    >>> from relugeom.verify import check_safety
+    >>> r = check_safety(ReLUNetwork([[[1.0]]]), Box([0], [1]), HPolytope([[-1.0]], [-2.0]),
+    ...                  exact=True, rng=0)
+    >>> c = r.certificates[0]
+    >>> c.kind, all(v >= 0 for v in c.y), sum(c.y) > 0
+    ('leaf', True, True)
     """
 
     input_part: int

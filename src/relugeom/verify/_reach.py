@@ -41,6 +41,14 @@ class ReachPiece:
         The affine map of the network on the region.
     pattern : ndarray of bool
         The activation pattern of the region.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> from relugeom.polyhedra import Box
+    >>> p = reachable_set(ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]]), Box([-1], [2])).pieces[0]
+    >>> p.input_part, p.A.shape, p.pattern.shape
+    (0, (1, 1), (2,))
     """
 
     input_part: int
