@@ -215,7 +215,7 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
         Pruning method (``"auto"``, ``"hull"``, ``"lp"``).
     tol : Tolerance, optional
     time_limit : float, optional
-        Seconds; when exceeded after a layer, an incomplete form is returned.
+        Seconds; checked between products, an incomplete form is returned when exceeded.
     max_terms : int
         Without pruning, stop (incomplete) when one polynomial would exceed this many terms.
     progress : bool
@@ -249,10 +249,12 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
     L = net.n_layers
     bar = tqdm(total=net.n_neurons + net.output_dim, disable=not progress, desc="tropical form")
 
+    deadline = None if time_limit is None else t0 + time_limit
+
     def mult(factors: list[TropicalPolynomial]) -> TropicalPolynomial:
         factors = [f for f in factors if not _is_one(f)]
         if prune:
-            return product(factors, n, exact=exact, tol=t, method=method)
+            return product(factors, n, exact=exact, tol=t, method=method, deadline=deadline)
         out = TropicalPolynomial.constant(0, n, exact=exact)
         for f in factors:
             if out.n_terms * f.n_terms > max_terms:
@@ -293,11 +295,14 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
                                     time.perf_counter() - tl))
             log.info("layer %d: %d terms (unpruned %d) in %.2f s", l + 1, sum(sizes),
                      stats[-1].terms_unpruned, stats[-1].seconds)
-            if time_limit is not None and time.perf_counter() - t0 > time_limit and l < L - 1:
+            if deadline is not None and time.perf_counter() > deadline and l < L - 1:
                 log.warning("tropical_form: time limit reached after layer %d of %d", l + 1, L)
                 return TropicalForm(None, exact, prune, False, tuple(stats), time.perf_counter() - t0, t)
     except _TooLarge:
         log.warning("tropical_form: more than max_terms=%d terms without pruning", max_terms)
+        return TropicalForm(None, exact, prune, False, tuple(stats), time.perf_counter() - t0, t)
+    except TimeoutError:
+        log.warning("tropical_form: time limit reached in layer %d of %d", len(stats) + 1, L)
         return TropicalForm(None, exact, prune, False, tuple(stats), time.perf_counter() - t0, t)
     finally:
         bar.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from fractions import Fraction
 from typing import Iterable, Sequence
 
@@ -590,8 +591,8 @@ def _product_pruned(P: TropicalPolynomial, Q: TropicalPolynomial, *, tol: Tolera
 
 
 def product(factors: Iterable[TropicalPolynomial], n_vars: int, *, exact: bool = False,
-            tol: Tolerance | None = None, method: PruneMethod | str = PruneMethod.AUTO
-            ) -> TropicalPolynomial:
+            tol: Tolerance | None = None, method: PruneMethod | str = PruneMethod.AUTO,
+            deadline: float | None = None) -> TropicalPolynomial:
     """``⨀_k P_k`` with pruning after every step (balanced, smallest factors first).
 
     Examples
@@ -606,6 +607,8 @@ def product(factors: Iterable[TropicalPolynomial], n_vars: int, *, exact: bool =
     if len(fs) == 1:
         return fs[0].prune(tol=tol, method=method)
     while len(fs) > 1:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise TimeoutError("tropical product: deadline passed")
         fs.sort(key=lambda f: f.n_terms)
         a, b = fs.pop(0), fs.pop(0)
         fs.append(_product_pruned(a, b, tol=tol, method=method))
