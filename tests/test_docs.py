@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import inspect
 import re
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,7 +134,7 @@ def test_docs_build_strict(tmp_path):
     site = tmp_path / "site"
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**__import__("os").environ, "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"})
+                          env={**os.environ, "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"})
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
     for page in ["index.html", "getting-started/index.html", "tour/pattern-variety/index.html",
                  "tour/acasxu/index.html", "api/regions/index.html"]:
@@ -141,3 +142,14 @@ def test_docs_build_strict(tmp_path):
         assert "Traceback (most recent call last)" not in html, f"{page} shows a traceback"
     assert "data:image/png;base64," in (site / "index.html").read_text(), "home page lost its region picture"
     assert "enumerate_regions" in (site / "api" / "regions" / "index.html").read_text()
+
+
+def test_readme_figure_is_reproducible(tmp_path):
+    """docs/assets/region-complex.png (shown by README.md) is written by code."""
+    out = tmp_path / "region-complex.png"
+    proc = subprocess.run([sys.executable, str(DOCS / "make_readme_figure.py"), str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert out.exists() and out.stat().st_size > 10_000
+    assert (DOCS / "assets" / "region-complex.png").exists()
