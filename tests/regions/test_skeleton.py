@@ -229,3 +229,14 @@ def test_certify_and_no_hidden_layer():
     res = enumerate_skeleton(affine, _box(2))
     assert res.n_regions == 1 and res.patterns.shape == (1, 0)
     assert len(res.facets) == 4 and np.all(res.facets[:, 1] == -1)
+
+
+def test_hash_collisions_settled_exactly(monkeypatch):
+    """A deliberately weak 2-face hash: the collisions are grouped by the exact keys."""
+    import relugeom.regions._skeleton as S
+
+    orig = S._mix
+    monkeypatch.setattr(S, "_mix", lambda x, salt: orig(x, salt) & np.uint64(0xFF00000000000FFF))
+    net = load_npz(shared_path("benchmarks", "regions-suite", "N2a.npz"))
+    res = S.enumerate_skeleton(net, _box(2))
+    assert res.n_regions == 412 and res.stats["hash_collisions"] > 0 and not res.degenerate

@@ -616,7 +616,9 @@ class _Run:
         Pv = self.P.v
         Pv[pos, hw] |= hb
         ea, eb = self.EA.v, self.EB.v
-        ci = np.flatnonzero(pos[ea] != pos[eb])
+        step = 8 * _CHUNK  # chunked: no edge-sized temporaries
+        ci = np.concatenate([s + np.flatnonzero(pos[ea[s: s + step]] != pos[eb[s: s + step]])
+                             for s in range(0, len(ea), step)] or [np.zeros(0, np.int64)])
         C = len(ci)
         self.stats["pieces"].append(0)
         if C == 0:
@@ -696,7 +698,7 @@ class _Run:
         if idx is None:
             return "non-simple edge"
         s1_, s2_ = _salts(W)
-        iw, ib = _bit(idx)
+        ib = _POW2[idx & 63]
         if W == 1:
             ze, pe = Ze[:, 0], Pe[:, 0]
             mp = _mix(pe, s1_[0])[:, None]
@@ -705,6 +707,7 @@ class _Run:
             hz += mp
             del mp
         else:
+            iw = idx >> 6
             mz, mp = _mix(Ze, s2_[None, :]), _mix(Pe, s1_[None, :])
             base = mz.sum(axis=1, dtype=np.uint64) + mp.sum(axis=1, dtype=np.uint64)
             rows = np.arange(C)[:, None]
@@ -714,12 +717,13 @@ class _Run:
             h1 = hz - mp[rows, iw] + _mix(pw | ib, s1_[iw])
             del mz, mp, zw, pw
         hsh = np.stack([hz, h1], axis=2).ravel()  # entries (u, p, s), C * (d-1) * 2
-        del hz, h1
+        del hz, h1, ib
         dom = idx < m  # domain rows: only the inside (s == 1) is a 2-face
         if np.any(dom):
             valid = np.ones((C, d - 1, 2), dtype=bool)
             valid[:, :, 0] = ~dom
             flat = np.flatnonzero(valid.ravel())
+            del valid
             hv = hsh[flat]
         else:
             flat, hv = None, hsh
@@ -730,15 +734,18 @@ class _Run:
         low = np.uint64((1 << kb) - 1)
         packed = (hv & ~low) | np.arange(n, dtype=np.uint64)
         packed.sort()
-        th = packed >> np.uint64(kb)
+        sh = np.uint64(kb)
+        ok = n % 2 == 0 and not np.any((packed[0::2] ^ packed[1::2]) >> sh) and \
+            (n <= 2 or not np.any(((packed[1:-1:2] ^ packed[2::2]) >> sh) == 0))
         ent = (packed & low).astype(np.int64)
+        th = None if ok else packed >> sh
         del packed
-        ok = n % 2 == 0 and np.array_equal(th[0::2], th[1::2]) and \
-            (n <= 2 or not np.any(th[1:-1:2] == th[2::2]))
         if ok:
             e1, e2 = ent[0::2], ent[1::2]
             ok = np.array_equal(hv[e1], hv[e2])  # full 64-bit hashes agree too
         if not ok:  # truncated-hash collisions (or a degeneracy): settle those exactly
+            if th is None:
+                th = hv[ent] >> sh  # the sorted truncated hashes
             starts = np.flatnonzero(np.r_[True, th[1:] != th[:-1]])
             sizes = np.diff(np.r_[starts, n])
             gs = starts[sizes == 2]
