@@ -7,8 +7,8 @@ import enum
 import importlib
 import importlib.util
 import inspect
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
