@@ -236,7 +236,7 @@ def test_hash_collisions_settled_exactly(monkeypatch):
     import relugeom.regions._skeleton as S
 
     orig = S._mix
-    monkeypatch.setattr(S, "_mix", lambda x, salt: orig(x, salt) & np.uint64(0xFF00000000000FFF))
+    monkeypatch.setattr(S, "_mix", lambda x, salt: orig(x, salt) & np.uint64(0xF000000000000000))
     net = load_npz(shared_path("benchmarks", "regions-suite", "N2a.npz"))
     res = S.enumerate_skeleton(net, _box(2))
     assert res.n_regions == 412 and res.stats["hash_collisions"] > 0 and not res.degenerate
