@@ -16,8 +16,8 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 SHARED_DATA = ROOT.parent / "shared" / "data"
 # scripts that need data outside the repository: skipped, with the reason shown, when it is absent
 NEEDS = {"verify_acasxu.py": SHARED_DATA / "acasxu"}
-# measured at ~10 s or more on the 2-core CI machine
-SLOW = {"regions_scaleout.py", "tropical_curves.py"}
+# measured at 5 s or more on the 2-core CI machine
+SLOW = {"regions_scaleout.py", "tropical_curves.py", "voronoi_relu.py", "voronoi_half_circle.py"}
 TIMEOUT = 300
 
 _FIGURE = re.compile(r"""["']([\w.-]+\.(?:png|pdf|svg))["']""")
