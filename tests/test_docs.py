@@ -34,7 +34,6 @@ KNOWN_MISSING = {
     "relugeom.patterns.RegionSearchResult", "relugeom.patterns.KnownCheck", "relugeom.patterns.KnownInvariant",
     "relugeom.patterns.RankCondition", "relugeom.patterns.OutputInvariants", "relugeom.patterns.Reachability",
     "relugeom.voronoi.Model.nearest",
-    "relugeom.verify.Counterexample", "relugeom.verify.ReachPiece", "relugeom.verify.ExactCertificate",
 }
 
 _EXAMPLES = re.compile(r"^Examples\n-{8,}\n", re.M)
