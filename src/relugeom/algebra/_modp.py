@@ -53,19 +53,52 @@ def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     >>> R.tolist(), piv.tolist()
     ([[1, 2, 3]], [0])
     """
-    import flint
-
     nr, nc = A.shape
     if nr == 0 or nc == 0:
         return np.zeros((0, nc), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    M = flint.nmod_mat(nr, nc, np.ascontiguousarray(A, dtype=np.int64).ravel().tolist(), p)
-    R, rank = M.rref()
-    if rank == 0:
-        return np.zeros((0, nc), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    ent = R.entries()[: rank * nc]
-    Rn = np.array([int(x) for x in ent], dtype=np.int64).reshape(rank, nc)
-    pivots = np.argmax(Rn != 0, axis=1)
-    return Rn, pivots.astype(np.int64)
+    piv, free, vals = _rref_data(A, p)
+    Rn = np.zeros((piv.size, nc), dtype=np.int64)
+    Rn[np.arange(piv.size), piv] = 1
+    Rn[:, free] = vals
+    return Rn, piv
+
+
+def _to_nmod_mat(A: np.ndarray, p: int):
+    """A residue matrix as a flint ``nmod_mat`` (through ``fmpz_mat``, the faster constructor)."""
+    import flint
+
+    nr, nc = A.shape
+    F = flint.fmpz_mat(nr, nc, np.ascontiguousarray(A, dtype=np.int64).ravel().tolist())
+    return flint.nmod_mat(F, p)
+
+
+def _rref_data(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pivot columns, free columns and ``R[:, free]`` of the RREF ``R`` of ``A`` over ``Z/p``.
+
+    Only the entries that can be non-zero are read back from flint (the pivots by a left to
+    right scan, then the free columns right of each row's pivot), which is much cheaper than
+    converting the whole matrix.
+    """
+    nr, nc = A.shape
+    R, rank = _to_nmod_mat(A, p).rref()
+    rank = int(rank)
+    piv = np.zeros(rank, dtype=np.int64)
+    j = 0
+    for i in range(rank):
+        while int(R[i, j]) == 0:
+            j += 1
+        piv[i] = j
+        j += 1
+    free = np.setdiff1d(np.arange(nc), piv)
+    vals = np.zeros((rank, free.size), dtype=np.int64)
+    if free.size and rank:
+        start = np.searchsorted(free, piv)
+        fl = free.tolist()
+        for i in range(rank):
+            s = int(start[i])
+            if s < free.size:
+                vals[i, s:] = [int(R[i, c]) for c in fl[s:]]
+    return piv, free, vals
 
 
 def kernel_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -82,37 +115,16 @@ def kernel_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     >>> K.tolist(), free.tolist()
     ([[5, 1, 0], [4, 0, 1]], [1, 2])
     """
-    import flint
-
     nr, nc = A.shape
     if nc == 0:
         return np.zeros((0, 0), dtype=np.int64), np.zeros(0, dtype=np.int64)
     if nr == 0:
         return np.eye(nc, dtype=np.int64), np.arange(nc)
-    F = flint.fmpz_mat(nr, nc, np.ascontiguousarray(A, dtype=np.int64).ravel().tolist())
-    M = flint.nmod_mat(F, p)
-    X, nul = M.nullspace()
-    if nul == 0:
-        return np.zeros((0, nc), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if nul < nc:
-        sel = flint.nmod_mat(nc, nul, [1 if i == j else 0 for i in range(nc) for j in range(nul)], p) \
-            if nc * nul < 4_000_000 else None
-        if sel is not None:
-            X = X * sel
-            ent = X.entries()
-        else:
-            ent = [e for i, e in enumerate(X.entries()) if i % nc < nul]
-    else:
-        ent = X.entries()
-    K = np.array([int(x) for x in ent], dtype=np.int64).reshape(nc, nul).T.copy()
-    # free column of each vector = its last non-zero entry (RREF structure)
-    free = nc - 1 - np.argmax(K[:, ::-1] != 0, axis=1)
-    order = np.argsort(free)
-    K, free = K[order], free[order]
-    if not np.array_equal(K[:, free], np.eye(free.size, dtype=np.int64)):
-        # normalise to the canonical basis (flint may scale or combine differently)
-        R, piv = rref_mod_p(A, p)
-        return kernel_from_rref(R, piv, nc, p)
+    piv, free, vals = _rref_data(A, p)
+    K = np.zeros((free.size, nc), dtype=np.int64)
+    K[np.arange(free.size), free] = 1
+    if piv.size:
+        K[:, piv] = (-vals.T) % p
     return K, free.astype(np.int64)
 
 
@@ -149,7 +161,7 @@ def rank_mod_p(A: np.ndarray, p: int) -> int:
     nr, nc = A.shape
     if nr == 0 or nc == 0:
         return 0
-    return int(flint.nmod_mat(nr, nc, np.mod(A, p).astype(np.int64).ravel().tolist(), p).rank())
+    return int(_to_nmod_mat(np.mod(A, p), p).rank())
 
 
 def matmul_mod_p(A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:
