@@ -59,8 +59,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from relugeom.algebra._modp import (crt_pair, kernel_mod_p, matmul_mod_p, random_prime,
-                                    rank_mod_p, rational_reconstruction,
+from relugeom.algebra._modp import (crt_pair, kernel_mod_p, matmul_mod_p, pivots_mod_p,
+                                    random_prime, rank_mod_p, rational_reconstruction,
                                     rational_reconstruction_array, rref_mod_p)
 from relugeom.algebra._monomials import (encode, exponent_vectors, monomial_tuples,
                                          monomial_values_exact, monomial_values_mod)
@@ -782,6 +782,8 @@ class _Engine:
         self.sampler = sampler
         self.primes = primes
         self.rng = rng
+        #: the last degree to compute: its blocks need no basis modulo p for a next degree
+        self.top: int | None = None
 
     def prime(self, i: int) -> int:
         while len(self.primes) <= i:
@@ -827,12 +829,14 @@ class _Engine:
         raise RuntimeError(f"rational reconstruction failed in block {key} after {MAX_PRIMES} primes")
 
     def lower_rref(self, parts: list[tuple[np.ndarray, np.ndarray]], N: int,
-                   upper: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   upper: int | None = None, pivots_only: bool = False) -> tuple[np.ndarray | None, np.ndarray]:
         """RREF (mod p0) of the lower part, compressed by random combinations.
 
         ``upper`` bounds its rank (the dimension of the block of I) when known. Otherwise a
-        first guess (twice the largest single piece) is tried, then the full size.
+        first guess (twice the largest single piece) is tried, then the full size. With
+        ``pivots_only`` the first item is None (only the leading monomials are read back).
         """
+        red = (lambda A, p: (None, pivots_mod_p(A, p))) if pivots_only else rref_mod_p
         p0 = self.prime(0)
         L = np.zeros((sum(K.shape[0] for K, _ in parts), N), dtype=np.int64)
         r = 0
@@ -842,7 +846,7 @@ class _Engine:
         R = L.shape[0]
         cap = min(N, upper if upper is not None else N)
         if R <= 4 * (cap + ROW_MARGIN):  # sparse L: direct elimination is cheaper than dense compression
-            return rref_mod_p(L, p0)
+            return red(L, p0)
         if upper is not None:
             guesses = [cap + ROW_MARGIN]
         else:  # geometric guesses from twice the largest single piece
@@ -854,7 +858,7 @@ class _Engine:
             guesses.append(cap + ROW_MARGIN)
         for t in guesses:
             S = self.rng.integers(0, p0, size=(t, R), dtype=np.int64)
-            RL, piv = rref_mod_p(matmul_mod_p(S, L, p0), p0)
+            RL, piv = red(matmul_mod_p(S, L, p0), p0)
             if piv.size + ROW_MARGIN <= t or piv.size >= cap:
                 return RL, piv
         return RL, piv
@@ -887,7 +891,8 @@ class _Engine:
             _, chosen = rref_mod_p(np.ascontiguousarray(Kp.T), p0)
             blk.Zgen = Z[pref[chosen]]
             return
-        RL, pivL = self.lower_rref(parts, blk.N)
+        top = self.top is not None and blk.d >= self.top  # no next degree: the pivots suffice
+        RL, pivL = self.lower_rref(parts, blk.N, pivots_only=top)
         F = np.setdiff1d(np.arange(blk.N), pivL)
         # I_block = span(lower part) ⊕ (I_block ∩ span of the monomials F)
         if F.size:
@@ -899,8 +904,8 @@ class _Engine:
         if F.size:
             Knew[:, F] = KF
             Zgen[:, F] = ZF
-        blk.kmod = np.vstack([RL, Knew])
-        blk.nul = blk.kmod.shape[0]
+        blk.kmod = None if top else np.vstack([RL, Knew])
+        blk.nul = pivL.size + Knew.shape[0]
         blk.Zgen = Zgen
         blk.Z = None
 
@@ -1005,6 +1010,7 @@ def implicitize(param: Parametrization, max_degree: int, *, time_limit: float | 
     p0 = eng.prime(0)
     store = _Store(param, G, homog, p0, symmetry, ctx)
     eng.store = store
+    eng.top = max_degree
     dimension = _jacobian_rank(param, gen, p0)
     log.info("implicitize: %d variables, %d parameters, dimension %d, homogeneous=%s, grading rank %d",
              param.n_outputs, param.n_params, dimension, homog, G.shape[1])

@@ -72,12 +72,13 @@ def _to_nmod_mat(A: np.ndarray, p: int):
     return flint.nmod_mat(F, p)
 
 
-def _rref_data(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _rref_data(A: np.ndarray, p: int, values: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Pivot columns, free columns and ``R[:, free]`` of the RREF ``R`` of ``A`` over ``Z/p``.
 
     Only the entries that can be non-zero are read back from flint (the pivots by a left to
     right scan, then the free columns right of each row's pivot), which is much cheaper than
-    converting the whole matrix.
+    converting the whole matrix. With ``values=False`` only the pivots are read (the third
+    item is None).
     """
     nr, nc = A.shape
     R, rank = _to_nmod_mat(A, p).rref()
@@ -90,6 +91,8 @@ def _rref_data(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
         piv[i] = j
         j += 1
     free = np.setdiff1d(np.arange(nc), piv)
+    if not values:
+        return piv, free, None
     vals = np.zeros((rank, free.size), dtype=np.int64)
     if free.size and rank:
         start = np.searchsorted(free, piv)
@@ -99,6 +102,20 @@ def _rref_data(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
             if s < free.size:
                 vals[i, s:] = [int(R[i, c]) for c in fl[s:]]
     return piv, free, vals
+
+
+def pivots_mod_p(A: np.ndarray, p: int) -> np.ndarray:
+    """The pivot columns of the reduced row echelon form of ``A`` over ``Z/p`` (its column rank profile).
+
+    Examples
+    --------
+    >>> pivots_mod_p(np.array([[0, 1, 2], [0, 2, 4]]), 7).tolist()
+    [1]
+    """
+    nr, nc = A.shape
+    if nr == 0 or nc == 0:
+        return np.zeros(0, dtype=np.int64)
+    return _rref_data(A, p, values=False)[0]
 
 
 def kernel_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
