@@ -340,46 +340,109 @@ class ReLUNetwork:
     # --------------------------------------------------------------- loaders
     @classmethod
     def from_npz(cls, path: object) -> "ReLUNetwork":
-        """Load from ``.npz`` (keys ``W0, b0, W1, b1, …``). See :func:`relugeom.network.load_npz`."""
+        """Load from ``.npz`` (keys ``W0, b0, W1, b1, …``). See :func:`relugeom.network.load_npz`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> p = os.path.join(tempfile.mkdtemp(), "net.npz")
+        >>> ReLUNetwork([[[1.0, 2.0]], [[3.0]]]).to_npz(p)
+        >>> ReLUNetwork.from_npz(p).widths
+        (2, 1, 1)
+        """
         from ._io import load_npz
 
         return load_npz(path)
 
     def to_npz(self, path: object) -> None:
-        """Save to ``.npz``. See :func:`relugeom.network.save_npz`."""
+        """Save to ``.npz``. See :func:`relugeom.network.save_npz`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> p = os.path.join(tempfile.mkdtemp(), "net.npz")
+        >>> net = ReLUNetwork([[[1.0]], [[2.0]]]); net.to_npz(p)
+        >>> ReLUNetwork.from_npz(p) == net
+        True
+        """
         from ._io import save_npz
 
         save_npz(self, path)
 
     @classmethod
     def from_torch(cls, module: object) -> "ReLUNetwork":
-        """From a PyTorch ``nn.Sequential``. See :func:`relugeom.network.from_torch`."""
+        """From a PyTorch ``nn.Sequential``. See :func:`relugeom.network.from_torch`.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+        >>> ReLUNetwork.from_torch(model).widths
+        (2, 4, 1)
+        """
         from ._torch import from_torch
 
         return from_torch(module)
 
     def to_torch(self) -> object:
-        """To a PyTorch ``nn.Sequential``. See :func:`relugeom.network.to_torch`."""
+        """To a PyTorch ``nn.Sequential``. See :func:`relugeom.network.to_torch`.
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+        >>> model = net.to_torch()
+        >>> ReLUNetwork.from_torch(model) == net
+        True
+        """
         from ._torch import to_torch
 
         return to_torch(self)
 
     @classmethod
     def from_onnx(cls, path: object) -> "ReLUNetwork":
-        """From an ONNX file or ModelProto. See :func:`relugeom.network.load_onnx`."""
+        """From an ONNX file or ModelProto. See :func:`relugeom.network.load_onnx`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> p = os.path.join(tempfile.mkdtemp(), "net.onnx")
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+        >>> net.to_onnx(p)
+        >>> ReLUNetwork.from_onnx(p) == net
+        True
+        """
         from ._onnx import load_onnx
 
         return load_onnx(path)
 
     def to_onnx(self, path: object) -> None:
-        """Save as ONNX. See :func:`relugeom.network.save_onnx`."""
+        """Save as ONNX (Gemm/Relu, opset 13). See :func:`relugeom.network.save_onnx`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> p = os.path.join(tempfile.mkdtemp(), "net.onnx")
+        >>> ReLUNetwork([[[2.0]]]).to_onnx(p)
+        >>> ReLUNetwork.from_onnx(p)([3.0]).tolist()
+        [6.0]
+        """
         from ._onnx import save_onnx
 
         save_onnx(self, path)
 
     @classmethod
     def from_nnet(cls, path: object) -> "ReLUNetwork":
-        """From an ``.nnet`` file. See :func:`relugeom.network.load_nnet`."""
+        """From an ``.nnet`` file (normalisation folded in). See :func:`relugeom.network.load_nnet`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from relugeom.network import save_nnet
+        >>> p = os.path.join(tempfile.mkdtemp(), "net.nnet")
+        >>> save_nnet(ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]]), p)
+        >>> ReLUNetwork.from_nnet(p)([-2.0]).tolist()
+        [2.0]
+        """
         from ._nnet import load_nnet
 
         return load_nnet(path)

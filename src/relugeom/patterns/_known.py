@@ -64,6 +64,13 @@ class RankCondition:
     matrix : ndarray of fmpq_mpoly
     bound : int
     description : str
+
+    Examples
+    --------
+    >>> from relugeom.patterns import parse_blocks, rank_conditions
+    >>> c = [c for c in rank_conditions(parse_blocks("10;11", (2, 2, 2))) if c.description == "rank M_1 <= 1"][0]
+    >>> c.bound, len(c.minors())
+    (1, 1)
     """
 
     matrix: np.ndarray
@@ -105,6 +112,13 @@ class KnownInvariant:
     degree : int
     condition : str
         The rank condition it comes from.
+
+    Examples
+    --------
+    >>> from relugeom.patterns import parse_blocks, known_invariants
+    >>> k = known_invariants(parse_blocks("10;11", (2, 2, 2)))[0]
+    >>> k.degree, k.condition
+    (2, 'rank M_1 <= 1')
     """
 
     polynomial: object
@@ -345,6 +359,12 @@ class KnownCheck:
     error_probability : float
         Bound on the probability that ``all_vanish`` is wrong (Schwartz–Zippel).
     seconds : float
+
+    Examples
+    --------
+    >>> from relugeom.patterns import parse_blocks, check_known
+    >>> check_known(parse_blocks("10;11", (2, 2, 2)), {2: 2}, max_degree=2).spans[2]
+    True
     """
 
     n_known: dict

@@ -119,6 +119,13 @@ class OutputInvariants:
     complete : bool
         False when the underlying implicitization stopped early.
     seconds : float
+
+    Examples
+    --------
+    >>> from relugeom.patterns import parse_blocks, output_invariants
+    >>> inv = output_invariants(parse_blocks("1", (1, 1, 1), point_blocks=[0, 0]), [[1], [2]], 1)
+    >>> [str(g) for g in inv.generators]
+    ['2*y_1_1_1 - y_1_1_2']
     """
 
     variables: tuple
@@ -266,6 +273,13 @@ class Reachability:
         ``max |φ_X^A(θ) − Y|`` of the witness.
     tol : Tolerance
     seed : object
+
+    Examples
+    --------
+    >>> from relugeom.patterns import parse_blocks, reachability
+    >>> r = reachability(parse_blocks("1", (1, 1, 1), point_blocks=[0, 0]), [[1], [2]], [[1], [3]], max_degree=1)
+    >>> r.status.value, r.exact
+    ('unreachable', True)
     """
 
     status: ReachStatus

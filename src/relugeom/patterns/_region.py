@@ -82,6 +82,13 @@ class RegionSearchResult:
         The ``rng`` argument.
     tol : Tolerance
     message : str
+
+    Examples
+    --------
+    >>> from relugeom.patterns import parse_blocks, ActivationRegion, find_region_point
+    >>> R = ActivationRegion(parse_blocks("1;0", (1, 1, 1), point_blocks=[0, 1]), [[1.0], [-1.0]])
+    >>> find_region_point(R, rng=0).status.value
+    'found'
     """
 
     status: RegionStatus

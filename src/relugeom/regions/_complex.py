@@ -997,7 +997,19 @@ class RegionComplex:
 
     @classmethod
     def from_json(cls, path: object, net) -> "RegionComplex":
-        """Read a complex written by :meth:`to_json` (see the example there)."""
+        """Read a complex written by :meth:`to_json`; ``net`` is the network it belongs to.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from relugeom.network import example_network
+        >>> from relugeom.regions import enumerate_regions
+        >>> net = example_network("three_units")
+        >>> p = os.path.join(tempfile.mkdtemp(), "cx.json")
+        >>> enumerate_regions(net, "unbounded").to_json(p)
+        >>> RegionComplex.from_json(p, net).n_regions
+        7
+        """
         return cls.from_dict(json.loads(Path(path).read_text()), net)
 
 

@@ -84,7 +84,13 @@ class Slice:
         return self.origin + T @ self.directions
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Examples
+        --------
+        >>> Slice([0.0, 0.0], [[1.0, 0.0]], "unbounded").to_dict()
+        {'origin': [0.0, 0.0], 'directions': [[1.0, 0.0]], 'domain': 'unbounded'}
+        """
         dom = self.domain if isinstance(self.domain, str) else self.domain.to_dict()
         return {"origin": self.origin.tolist(), "directions": self.directions.tolist(), "domain": dom}
 
@@ -128,7 +134,14 @@ class RegionCount:
         return self.n_regions
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> count_regions(example_network("abs"), "unbounded").to_dict()["n_regions"]
+        2
+        """
         return {"n_regions": self.n_regions, "n_linear_pieces": self.n_linear_pieces,
                 "complete": self.complete, "reason": self.reason, "method": self.method,
                 "seconds": self.seconds, "tolerance": self.tolerance.as_dict(),

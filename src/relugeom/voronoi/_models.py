@@ -132,7 +132,13 @@ class Model:
 
     def nearest(self, u: object, metric: object = "euclidean", *, rng: object = None,
                 tol: Tolerance | None = None) -> NearestPoint:  # pragma: no cover - abstract
-        """A point of the model nearest to ``u``."""
+        """A point of the model nearest to ``u`` (implemented by every concrete model).
+
+        Examples
+        --------
+        >>> FiniteModel([[0.0, 0.0], [2.0, 0.0]]).nearest([1.5, 0.0]).point.tolist()
+        [2.0, 0.0]
+        """
         raise NotImplementedError
 
     def normal_cone(self, q: np.ndarray, *, theta: np.ndarray | None = None,
