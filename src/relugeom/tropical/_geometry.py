@@ -125,6 +125,13 @@ class HypersurfaceCell:
         ``{x in domain : c_i + a_i·x = c_j + a_j·x >= c_k + a_k·x for all k}``.
     witness : ndarray (n,)
         A point in its relative interior.
+
+    Examples
+    --------
+    >>> from relugeom.tropical import TropicalPolynomial, tropical_hypersurface
+    >>> cell = tropical_hypersurface(TropicalPolynomial([0.0, 1.0], [[1.0], [0.0]])).cells[0]   # max(x, 1)
+    >>> cell.terms, cell.witness.tolist()
+    ((0, 1), [1.0])
     """
 
     terms: tuple[int, int]

@@ -241,6 +241,13 @@ class LinearPieces:
     product : TropicalPolynomial
         The pruned ``F ⊙ G``.
     tol : Tolerance
+
+    Examples
+    --------
+    >>> from relugeom.tropical import TropicalPolynomial, TropicalRational
+    >>> F = TropicalPolynomial([0.0, 0.0], [[3.0], [2.0]]); G = TropicalPolynomial([2.0, 0.0], [[0.0], [2.0]])
+    >>> p = TropicalRational(F, G).linear_pieces(); p.n_pieces, p.n_cells >= p.n_pieces
+    (3, True)
     """
 
     n_pieces: int
