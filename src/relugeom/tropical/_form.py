@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from fractions import Fraction
 
 import numpy as np
@@ -16,7 +17,25 @@ from ._rational import TropicalRational
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TropicalForm", "LayerStats", "tropical_form"]
+__all__ = ["TropicalForm", "LayerStats", "FormAlgorithm", "tropical_form"]
+
+#: ``algorithm="auto"`` uses the regions when the recursion's last layer would have more
+#: than this many unpruned terms (candidate lifted points).
+AUTO_REGIONS_THRESHOLD = 10**5
+
+
+class FormAlgorithm(str, Enum):
+    """How :func:`tropical_form` computes the pruned form.
+
+    Examples
+    --------
+    >>> FormAlgorithm("regions").value
+    'regions'
+    """
+
+    AUTO = "auto"
+    RECURSION = "recursion"
+    REGIONS = "regions"
 
 
 @dataclass(frozen=True)
@@ -193,7 +212,8 @@ def _is_one(p: TropicalPolynomial) -> bool:
 def tropical_form(net, *, exact: bool = False, prune: bool = True,
                   method: PruneMethod | str = PruneMethod.AUTO, tol: Tolerance | None = None,
                   time_limit: float | None = None, max_terms: int = 2_000_000,
-                  progress: bool = False) -> TropicalForm:
+                  progress: bool = False, algorithm: FormAlgorithm | str = FormAlgorithm.AUTO
+                  ) -> TropicalForm:
     r"""The tropical form ``f_k = F_k ⊘ G_k`` of a ReLU network, layer by layer.
 
     With ``W = W⁺ − W⁻`` and the layer input ``F − G``:
@@ -220,6 +240,19 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
         Without pruning, stop (incomplete) when one polynomial would exceed this many terms.
     progress : bool
         Show a progress bar over the neurons.
+    algorithm : {"auto", "recursion", "regions"}
+        ``"recursion"``: the pruned recursion above (Minkowski sums and upper hulls).
+        ``"regions"``: enumerate the linear regions of ``R^n`` (exact LP traversal,
+        :func:`relugeom.regions.enumerate_regions`), run the recursion on affine maps with
+        each region's activation pattern fixed (the active term of ``max(H_i, G'_i)`` is
+        ``H_i`` exactly where neuron ``i`` is active), and keep the distinct maps: these are
+        exactly the non-redundant terms (each is the unique maximum on an open set, which
+        meets the interior of some region). Same result, cost linear in the number of
+        regions; needs ``prune=True``; ``method`` (the pruning method) is not used. Layer
+        statistics are computed the same way (``terms_unpruned`` is the same count).
+        ``"auto"`` (default): ``"regions"`` when ``prune`` is set and the last layer would
+        have more than ``AUTO_REGIONS_THRESHOLD = 10**5`` unpruned terms, else
+        ``"recursion"``.
 
     Returns
     -------
@@ -236,7 +269,16 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
     (7, [(0.0, (1.0, 1.0))])
     """
     method = PruneMethod(method)
+    algorithm = FormAlgorithm(algorithm)
     t = resolve(tol)
+    if algorithm is FormAlgorithm.REGIONS and not prune:
+        raise ValueError("algorithm='regions' computes the pruned form; it needs prune=True")
+    if algorithm is FormAlgorithm.AUTO:
+        algorithm = FormAlgorithm.RECURSION
+        if prune and _unpruned_counts(net)[-1] > AUTO_REGIONS_THRESHOLD:
+            algorithm = FormAlgorithm.REGIONS
+    if algorithm is FormAlgorithm.REGIONS:
+        return _form_via_regions(net, exact=exact, tol=t, time_limit=time_limit, progress=progress)
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
@@ -312,3 +354,44 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
 
 class _TooLarge(Exception):
     pass
+
+
+def _unpruned_counts(net) -> list[int]:
+    """Exact unpruned term count (all F'_i and G'_i) of every layer of the recursion."""
+    cF = [1] * net.input_dim
+    cG = [1] * net.input_dim
+    out = []
+    L = net.n_layers
+    for l, W in enumerate(net.weights):
+        nF, nG = [], []
+        for i in range(W.shape[0]):
+            jp = np.flatnonzero(W[i] > 0)
+            jn = np.flatnonzero(W[i] < 0)
+            cH = int(np.prod([cF[j] for j in jp] + [cG[j] for j in jn], dtype=object))
+            cg = int(np.prod([cF[j] for j in jn] + [cG[j] for j in jp], dtype=object))
+            nF.append(cH + cg if l < L - 1 else cH)
+            nG.append(cg)
+        cF, cG = nF, nG
+        out.append(int(sum(cF) + sum(cG)))
+    return out
+
+
+def _form_via_regions(net, *, exact: bool, tol: Tolerance, time_limit: float | None,
+                      progress: bool) -> TropicalForm:
+    from ..regions import enumerate_regions
+    from ._via_regions import form_polys_from_patterns
+
+    t0 = time.perf_counter()
+    cx = enumerate_regions(net, "unbounded", method="lp", tol=tol, time_limit=time_limit, progress=progress)
+    t_reg = time.perf_counter() - t0
+    log.info("tropical_form (regions): %d regions in %.2f s", cx.n_regions, t_reg)
+    if not cx.complete:
+        log.warning("tropical_form: region enumeration incomplete (%s)", cx.reason)
+        return TropicalForm(None, exact, True, False, (), time.perf_counter() - t0, tol)
+    t1 = time.perf_counter()
+    polys, layers = form_polys_from_patterns(net, cx.patterns, exact=exact, tol=tol)
+    unpruned = _unpruned_counts(net)
+    dt = (time.perf_counter() - t1) / max(1, len(layers))
+    stats = tuple(LayerStats(l + 1, unpruned[l], terms, mx, dt) for l, (terms, mx) in enumerate(layers))
+    rationals = tuple(TropicalRational(F, G) for F, G in polys)
+    return TropicalForm(rationals, exact, True, True, stats, time.perf_counter() - t0, tol)
