@@ -1,11 +1,17 @@
 """Benchmark: the tropical form F ⊘ G of random ReLU networks (Zhang–Naitzat–Lim recursion).
 
+``--algorithm`` picks tropical_form's algorithm: "auto" (default; "regions" once the
+recursion's last layer would have more than 1e5 unpruned terms), "recursion" (pruned
+Minkowski sums/upper hulls) or "regions" (distinct affine maps over the LP-enumerated
+regions of R^n).
+
 For growing widths and depths it prints the number of terms of the last layer had nothing
 been pruned (an exact integer), the terms of F and G after pruning, the linear pieces
 found from the tropical side, the regions and linear pieces on R^n from relugeom.regions
 (each of F and G has at most as many terms as there are regions), and the seconds.
 
 Run:  python benchmarks/tropical.py [--quick] [--time-limit S] [--no-regions]
+           [--algorithm auto|recursion|regions] [--only 4,12,12,1 ...]
 """
 
 from __future__ import annotations
@@ -30,8 +36,13 @@ def main() -> None:
     ap.add_argument("--regions-time-limit", type=float, default=120.0, help="per region enumeration (s)")
     ap.add_argument("--no-regions", action="store_true", help="skip the comparison with relugeom.regions")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--algorithm", default="auto", choices=["auto", "recursion", "regions"])
+    ap.add_argument("--only", nargs="*", default=None, help="widths to run, e.g. 4,12,12,1")
     args = ap.parse_args()
     cases = QUICK if args.quick else CASES
+    if args.only:
+        cases = [tuple(int(v) for v in w.split(",")) for w in args.only]
+    print(f"algorithm: {args.algorithm}")
     head = (f"{'widths':>18} {'unpruned terms':>16} {'F':>6} {'G':>6} {'pieces':>7} {'form s':>8} "
             f"{'regions':>8} {'reg.pieces':>10} {'regions s':>9}  check")
     print(head)
@@ -39,7 +50,7 @@ def main() -> None:
     for widths in cases:
         net = random_network(widths, rng=args.seed)
         t0 = time.perf_counter()
-        form = tropical_form(net, time_limit=args.time_limit)
+        form = tropical_form(net, time_limit=args.time_limit, algorithm=args.algorithm)
         t_form = time.perf_counter() - t0
         unpruned = form.layers[-1].terms_unpruned if form.layers else 0
         up = f"{unpruned:.3g}" if unpruned >= 10**7 else str(unpruned)
