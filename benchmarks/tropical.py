@@ -11,7 +11,7 @@ found from the tropical side, the regions and linear pieces on R^n from relugeom
 (each of F and G has at most as many terms as there are regions), and the seconds.
 
 Run:  python benchmarks/tropical.py [--quick] [--time-limit S] [--no-regions]
-           [--algorithm auto|recursion|regions] [--only 4,12,12,1 ...]
+           [--algorithm auto|recursion|regions] [--only 4,12,12,1 ...] [--no-pieces]
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def main() -> None:
     ap.add_argument("--no-regions", action="store_true", help="skip the comparison with relugeom.regions")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--algorithm", default="auto", choices=["auto", "recursion", "regions"])
+    ap.add_argument("--no-pieces", action="store_true", help="skip counting pieces from the form")
     ap.add_argument("--only", nargs="*", default=None, help="widths to run, e.g. 4,12,12,1")
     args = ap.parse_args()
     cases = QUICK if args.quick else CASES
@@ -61,7 +62,7 @@ def main() -> None:
         X = np.random.default_rng(1).normal(size=(2000, widths[0])) * 3
         err = float(np.max(np.abs(form(X) - net(X)) / (1 + np.abs(net(X)))))
         t1 = time.perf_counter()
-        pieces = form.n_pieces()
+        pieces = "-" if args.no_pieces else form.n_pieces()
         t_pieces = time.perf_counter() - t1
         reg, regp, t_reg = "-", "-", 0.0
         if not args.no_regions:
