@@ -249,7 +249,9 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
         exactly the non-redundant terms (each is the unique maximum on an open set, which
         meets the interior of some region). Same result, cost linear in the number of
         regions; needs ``prune=True``; ``method`` (the pruning method) is not used. Layer
-        statistics are computed the same way (``terms_unpruned`` is the same count).
+        statistics are computed the same way (same counts; each layer's ``seconds`` is an
+        even share of the affine-map step, the region enumeration is only in ``seconds``).
+        ``time_limit`` bounds the region enumeration (incomplete form when hit).
         ``"auto"`` (default): ``"regions"`` when ``prune`` is set and the last layer would
         have more than ``AUTO_REGIONS_THRESHOLD = 10**5`` unpruned terms, else
         ``"recursion"``.
