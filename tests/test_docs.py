@@ -22,9 +22,7 @@ SUBPACKAGES = ["network", "polyhedra", "regions", "tropical", "algebra", "patter
 # Public objects that had no "Examples" section when the docs landed (owned by other
 # modules' authors). The strict test below fails on any object *not* in this list; the xfail
 # test reports the ones still missing. Remove entries as their docstrings gain examples.
-KNOWN_MISSING = {
-    "relugeom.tropical.LayerStats",
-}
+KNOWN_MISSING: set[str] = set()
 
 _EXAMPLES = re.compile(r"^Examples\n-{8,}\n", re.M)
 
@@ -80,7 +78,6 @@ def test_no_new_public_object_without_examples():
                      f"({len(new)}):\n  " + "\n  ".join(new))
 
 
-@pytest.mark.xfail(strict=False, reason="docstrings of other modules still lack Examples (see KNOWN_MISSING)")
 def test_every_public_object_has_examples():
     missing = _missing()
     assert not missing, f"{len(missing)} public objects without Examples:\n  " + "\n  ".join(missing)

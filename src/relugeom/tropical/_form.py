@@ -54,6 +54,14 @@ class LayerStats:
     max_terms : int
         Largest number of terms of one F'_i or G'_i after pruning.
     seconds : float
+
+    Examples
+    --------
+    >>> from relugeom.network import example_network
+    >>> from relugeom.tropical import tropical_form
+    >>> st = tropical_form(example_network("three_pieces")).layers[0]
+    >>> st.layer, st.terms >= 1
+    (1, True)
     """
 
     layer: int
