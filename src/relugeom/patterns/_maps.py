@@ -146,6 +146,24 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
 
     _prefix = "m"
 
+    def output_exponents(self) -> list[np.ndarray]:
+        """Exponent vectors of every output polynomial: list of (n_terms, n_params) arrays.
+
+        Each term of ``m_b_i_j`` is one path ``j → k_1 → … → k_{L-1} → i`` through active
+        neurons (plus the bias paths); read directly off the flint polynomials (shared by
+        :class:`PatternMap` and :class:`OutputMap`).
+
+        Examples
+        --------
+        >>> PatternMap(PatternAssignment((1, 2, 1), [[1, 1]])).output_exponents()[0].tolist()
+        [[1, 0, 1, 0], [0, 1, 0, 1]]
+        """
+        out = []
+        for f in self.polynomials():
+            ms = f.monoms()
+            out.append(np.array(ms, dtype=np.int64).reshape(len(ms), self.n_params))
+        return out
+
     def __init__(self, assignment: PatternAssignment, *, bias: BiasMode | str = BiasMode.NONE):
         bias = BiasMode(bias)
         if not isinstance(assignment, PatternAssignment):
@@ -494,23 +512,6 @@ class PatternMap(_PatternBase):
         """
         return [f for M in self.matrices_symbolic() for f in M.ravel()]
 
-    def output_exponents(self) -> list[np.ndarray]:
-        """Exponent vectors of every output polynomial: list of (n_terms, n_params) arrays.
-
-        Each term of ``m_b_i_j`` is one path ``j → k_1 → … → k_{L-1} → i`` through active
-        neurons (plus the bias paths).
-
-        Examples
-        --------
-        >>> PatternMap(PatternAssignment((1, 2, 1), [[1, 1]])).output_exponents()[0].tolist()
-        [[1, 0, 1, 0], [0, 1, 0, 1]]
-        """
-        out = []
-        for f in self.polynomials():
-            ms = f.monoms()
-            out.append(np.array(ms, dtype=np.int64).reshape(len(ms), self.n_params))
-        return out
-
     def grading(self) -> np.ndarray:
         """Multidegrees ``deg m_b_i_j = (e_i, e_j)`` in ``Z^{n_L} × Z^{ncols}``: int (n_outputs, n_L + ncols).
 
@@ -787,21 +788,6 @@ class OutputMap(_PatternBase):
                         if Xb[q, j] != 0:
                             s = s + M[i, q] * flint.fmpq(int(Xb[q, j].numerator), int(Xb[q, j].denominator))
                     out.append(s)
-        return out
-
-    def output_exponents(self) -> list[np.ndarray]:
-        """Exponent vectors of every output polynomial.
-
-        Examples
-        --------
-        >>> A = PatternAssignment((1, 1, 1), [[1]], point_blocks=[0])
-        >>> OutputMap(A, [[2.0]]).output_exponents()[0].tolist()
-        [[1, 1]]
-        """
-        out = []
-        for f in self.polynomials():
-            ms = f.monoms()
-            out.append(np.array(ms, dtype=np.int64).reshape(len(ms), self.n_params))
         return out
 
     def grading(self) -> np.ndarray:
