@@ -156,7 +156,19 @@ def _nullspace(D: np.ndarray, k: int) -> list[list[Fraction]]:
 
     if D.shape[0] == 0:
         return [[Fraction(int(i == j)) for j in range(k)] for i in range(k)]
-    M = flint.fmpq_mat(D.shape[0], k, [int(v) for v in D.ravel()])
+    return rref_kernel(flint.fmpq_mat(D.shape[0], k, [int(v) for v in D.ravel()]))
+
+
+def rref_kernel(M) -> list[list[Fraction]]:
+    """Basis of the right kernel of a flint ``fmpq_mat`` (one vector per free column of its rref).
+
+    Examples
+    --------
+    >>> import flint
+    >>> rref_kernel(flint.fmpq_mat(1, 2, [1, 2]))
+    [[Fraction(-2, 1), Fraction(1, 1)]]
+    """
+    k = M.ncols()
     R, rank = M.rref()
     pivots, row = [], 0
     for c in range(k):

@@ -37,6 +37,7 @@ import numpy as np
 from .._tol import Tolerance, resolve
 from ..polyhedra import solve_lp
 from ._assignment import PatternAssignment
+from ._known import rref_kernel
 from ._maps import BiasMode, OutputMap, PatternMap
 from ._region import ActivationRegion, RegionStatus, find_region_point
 
@@ -82,21 +83,7 @@ def _exact_inverse_data(Xb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     Xp = M.transpose() * G.inv()
     Xplus = np.array([[Fraction(int(Xp[i, j].p), int(Xp[i, j].q)) for j in range(c)] for i in range(nb)],
                      dtype=object)
-    # kernel: rref of M
-    R, rank = M.rref()
-    pivots, row = [], 0
-    for col in range(nb):
-        if row < rank and R[row, col] != 0:
-            pivots.append(col)
-            row += 1
-    K = []
-    for f in (col for col in range(nb) if col not in pivots):
-        v = [Fraction(0)] * nb
-        v[f] = Fraction(1)
-        for i, pc in enumerate(pivots):
-            q = R[i, f]
-            v[pc] = -Fraction(int(q.p), int(q.q))
-        K.append(v)
+    K = rref_kernel(M)  # the linear invariants Y_b K_b = 0 come from ker X_b
     Kmat = np.array(K, dtype=object).T.reshape(nb, len(K)) if K else np.zeros((nb, 0), dtype=object)
     return Xplus, Kmat
 
