@@ -219,9 +219,11 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
         restricted to the slice; the complex remembers the slice).
     method : {"auto", "skeleton", "lp"}
         ``"lp"``: breadth-first LP traversal across facets (any domain, robust to
-        degeneracy). ``"skeleton"``: the fast vertex/edge-skeleton method (bounded domains).
-        ``"auto"``: skeleton on bounded domains when it is available and reports no
-        degeneracy, else LP.
+        degeneracy). ``"skeleton"``: the fast vertex/edge-skeleton method, on bounded
+        domains and on all of ``R^n`` (there on a box certified to contain every vertex of
+        the complex, which needs a first weight matrix of rank ``n``; see
+        ``relugeom.regions._unbounded``). ``"auto"``: the skeleton when it applies and
+        reports no degeneracy, else LP.
     tol : Tolerance, optional
         The tolerance policy (reported by the result).
     max_regions, time_limit : optional
@@ -337,8 +339,23 @@ def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions,
                                        np.full(len(res.patterns), np.nan), np.asarray(facets, np.int64),
                                        bool(res.complete), reason, stats)
             log.info("skeleton method reported a degeneracy; falling back to the LP traversal")
+    elif method in (Method.AUTO, Method.SKELETON) and not bounded and len(Db) == 0:
+        from ._unbounded import enumerate_unbounded  # noqa: PLC0415
+
+        t_start = time.perf_counter()
+        res = enumerate_unbounded(net, t, max_regions=max_regions, time_limit=time_limit,
+                                  progress=progress, with_facets=with_facets)
+        if res is not None:
+            return res
+        if method is Method.SKELETON:
+            raise ValueError("method='skeleton' could not certify a box containing every vertex "
+                             "(rank-deficient first layer or a degeneracy); use 'lp'")
+        log.info("skeleton method on R^n not applicable; using the LP traversal")
+        if time_limit is not None:
+            time_limit = max(0.0, time_limit - (time.perf_counter() - t_start))
     elif method is Method.SKELETON:
-        raise ValueError("method='skeleton' needs a bounded domain; use 'lp' for unbounded ones")
+        raise ValueError("method='skeleton' needs a bounded domain or all of R^n; use 'lp' "
+                         "for unbounded polyhedra")
     return lp_traversal(net, DA, Db, bounded=bounded, x0=x0, tol=t, max_regions=max_regions,
                         time_limit=time_limit, progress=progress)
 

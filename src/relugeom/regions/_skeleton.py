@@ -101,6 +101,11 @@ class SkeletonResult:
     vertices : ndarray (V, d) or None
     edges : ndarray (E, 2) or None
         The final skeleton (kept when ``keep_skeleton=True``).
+    zero_bits, pos_bits : ndarray of uint64 (V, words) or None
+        Per vertex, bit ``i`` (domain row ``i``) or ``m + k`` (hidden neuron ``k``) is set
+        in ``zero_bits`` when the vertex lies on that hyperplane and in ``pos_bits`` when it
+        lies strictly on the positive side (inside the domain row; neuron active). Kept with
+        the skeleton.
     tol : Tolerance
     rng : int or None
         Seed of the generic direction ``c``.
@@ -123,6 +128,8 @@ class SkeletonResult:
     stats: dict
     vertices: np.ndarray | None = None
     edges: np.ndarray | None = None
+    zero_bits: np.ndarray | None = None
+    pos_bits: np.ndarray | None = None
     tol: Tolerance = field(default_factory=Tolerance)
     rng: int | None = 0
 
@@ -515,7 +522,9 @@ class _Run:
                     else facets),
             n_regions=int(n_regions), complete=bool(complete), degenerate=bool(degenerate),
             stats=self.stats, vertices=self.X.v.copy() if keep else None,
-            edges=np.stack([self.EA.v, self.EB.v], axis=1) if keep else None, tol=self.tol,
+            edges=np.stack([self.EA.v, self.EB.v], axis=1) if keep else None,
+            zero_bits=self.Z.v.copy() if keep else None, pos_bits=self.P.v.copy() if keep else None,
+            tol=self.tol,
             rng=self.rng)
 
     def _degenerate(self, reason: str) -> SkeletonResult:
