@@ -2,15 +2,18 @@
 
 ``--algorithm`` picks tropical_form's algorithm: "auto" (default; "regions" once the
 recursion's last layer would have more than 1e5 unpruned terms), "recursion" (pruned
-Minkowski sums/upper hulls) or "regions" (distinct affine maps over the LP-enumerated
+Minkowski sums/upper hulls) or "regions" (distinct affine maps over the enumerated
 regions of R^n).
 
 For growing widths and depths it prints the number of terms of the last layer had nothing
 been pruned (an exact integer), the terms of F and G after pruning, the linear pieces
-found from the tropical side, the regions and linear pieces on R^n from relugeom.regions
-(each of F and G has at most as many terms as there are regions), and the seconds.
+found from the tropical side (cells of F ⊙ G merged; skipped, "skip", when F and G have
+more than --max-pair-terms term pairs), the seconds of the conversion, then the regions and
+linear pieces on R^n from relugeom.regions (default method: the skeleton on a certified box;
+each of F and G has at most as many terms as there are regions) with their seconds, and the
+LP traversal's count and seconds as an independent check.
 
-Run:  python benchmarks/tropical.py [--quick] [--time-limit S] [--no-regions]
+Run:  python benchmarks/tropical.py [--quick] [--time-limit S] [--no-regions] [--no-lp]
            [--algorithm auto|recursion|regions] [--only 4,12,12,1 ...] [--no-pieces]
 """
 
@@ -38,6 +41,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--algorithm", default="auto", choices=["auto", "recursion", "regions"])
     ap.add_argument("--no-pieces", action="store_true", help="skip counting pieces from the form")
+    ap.add_argument("--max-pair-terms", type=float, default=2e6,
+                    help="count pieces from the tropical side only below this many F×G term pairs")
+    ap.add_argument("--no-lp", action="store_true", help="skip the LP-traversal check")
     ap.add_argument("--only", nargs="*", default=None, help="widths to run, e.g. 4,12,12,1")
     args = ap.parse_args()
     cases = QUICK if args.quick else CASES
@@ -45,7 +51,7 @@ def main() -> None:
         cases = [tuple(int(v) for v in w.split(",")) for w in args.only]
     print(f"algorithm: {args.algorithm}")
     head = (f"{'widths':>18} {'unpruned terms':>16} {'F':>6} {'G':>6} {'pieces':>7} {'form s':>8} "
-            f"{'regions':>8} {'reg.pieces':>10} {'regions s':>9}  check")
+            f"{'regions':>8} {'reg.pieces':>10} {'regions s':>9} {'LP regions':>10} {'LP s':>7}  check")
     print(head)
     print("-" * len(head))
     for widths in cases:
@@ -62,23 +68,28 @@ def main() -> None:
         X = np.random.default_rng(1).normal(size=(2000, widths[0])) * 3
         err = float(np.max(np.abs(form(X) - net(X)) / (1 + np.abs(net(X)))))
         t1 = time.perf_counter()
-        pieces = "-" if args.no_pieces else form.n_pieces()
+        pieces = "-"
+        if not args.no_pieces:  # from the tropical side, not from the stored region count
+            big = form.F.n_terms * form.G.n_terms > args.max_pair_terms
+            pieces = "skip" if big else form[0].n_pieces(tol=form.tol)
         t_pieces = time.perf_counter() - t1
-        reg, regp, t_reg = "-", "-", 0.0
+        reg, regp, t_reg, lp, t_lp = "-", "-", 0.0, "-", 0.0
         if not args.no_regions:
-            try:
-                from relugeom.regions import enumerate_regions
+            from relugeom.regions import enumerate_regions
 
-                t2 = time.perf_counter()
-                cx = enumerate_regions(net, "unbounded", method="lp", time_limit=args.regions_time_limit)
-                t_reg = time.perf_counter() - t2
-                reg = str(cx.n_regions) + ("" if cx.complete else "+")
-                regp = str(cx.n_linear_pieces()) + ("" if cx.complete else "+")
-            except ImportError:
-                pass
+            t2 = time.perf_counter()
+            cx = enumerate_regions(net, "unbounded", time_limit=args.regions_time_limit)
+            t_reg = time.perf_counter() - t2
+            reg = str(cx.n_regions) + ("" if cx.complete else "+")
+            regp = str(cx.n_linear_pieces()) + ("" if cx.complete else "+")
+            if not args.no_lp:
+                t3 = time.perf_counter()
+                cl = enumerate_regions(net, "unbounded", method="lp", time_limit=args.regions_time_limit)
+                t_lp = time.perf_counter() - t3
+                lp = str(cl.n_regions) + ("" if cl.complete else "+")
         print(f"{str(widths):>18} {up:>16} {form.F.n_terms:>6} {form.G.n_terms:>6} {pieces:>7} "
-              f"{t_form:8.2f} {reg:>8} {regp:>10} {t_reg:9.2f}  rel.err {err:.1e}, pieces {t_pieces:.2f} s",
-              flush=True)
+              f"{t_form:8.2f} {reg:>8} {regp:>10} {t_reg:9.2f} {lp:>10} {t_lp:7.2f}  "
+              f"rel.err {err:.1e}, pieces {t_pieces:.2f} s", flush=True)
 
 
 if __name__ == "__main__":

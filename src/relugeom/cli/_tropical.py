@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return 3
     outputs = []
     for k, r in enumerate(form.rationals):
-        n_pieces = r.n_pieces()
+        n_pieces = form.n_pieces(k)
         outputs.append({**r.to_dict(), "n_pieces": n_pieces})
         print(f"output {k}: F has {r.F.n_terms} terms, G has {r.G.n_terms} terms, "
               f"{n_pieces} linear pieces on R^{net.input_dim}")

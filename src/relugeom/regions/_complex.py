@@ -478,7 +478,28 @@ class RegionComplex:
         >>> enumerate_regions(example_network("abs"), "unbounded").piece_labels.tolist()
         [0, 1]
         """
+        return self.output_piece_labels(None)
+
+    def output_piece_labels(self, output: int | None = None) -> np.ndarray:
+        """Linear piece of each region for one output (``None``: all outputs together).
+
+        Adjacent regions are merged when output ``output``'s affine maps agree to
+        ``tol.map_rtol`` relative to their size.
+
+        Examples
+        --------
+        >>> from relugeom.network import ReLUNetwork
+        >>> from relugeom.regions import enumerate_regions
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0], [1.0, 0.0]]])   # |x| and relu(x)
+        >>> cx = enumerate_regions(net, "unbounded")
+        >>> [int(cx.output_piece_labels(k).max()) + 1 for k in (0, 1)]
+        [2, 2]
+        """
         A, c = self.affine_maps
+        if output is not None:
+            if not -A.shape[1] <= output < A.shape[1]:
+                raise IndexError(f"output {output} out of range for {A.shape[1]} outputs")
+            A, c = A[:, output:output + 1], c[:, output:output + 1]
         M = np.concatenate([A.reshape(len(A), -1), c], axis=1)
         inner = self.facets[self.facets[:, 1] >= 0]
         a, b = inner[:, 0], inner[:, 1]
@@ -486,8 +507,10 @@ class RegionComplex:
         same = np.abs(M[a] - M[b]).max(axis=1, initial=0) <= self.tol.map_rtol * scale
         return _uf_components(self.n_regions, inner[same][:, :2])
 
-    def n_linear_pieces(self) -> int:
+    def n_linear_pieces(self, output: int | None = None) -> int:
         """Number of linear pieces (maximal unions of adjacent regions with the same map).
+
+        ``output`` counts the pieces of one output; by default all outputs together.
 
         Examples
         --------
@@ -496,7 +519,10 @@ class RegionComplex:
         >>> enumerate_regions(example_network("sawtooth"), "unbounded").n_linear_pieces()
         6
         """
-        return int(self.piece_labels.max() + 1) if self.n_regions else 0
+        if not self.n_regions:
+            return 0
+        lab = self.piece_labels if output is None else self.output_piece_labels(output)
+        return int(lab.max() + 1)
 
     def linear_pieces(self) -> list[np.ndarray]:
         """Region indices of each linear piece.

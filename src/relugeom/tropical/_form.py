@@ -86,6 +86,10 @@ class TropicalForm:
     layers : tuple of LayerStats
     seconds : float
     tol : Tolerance
+    pieces : tuple of int or None
+        Linear pieces of each output on ``R^n`` read off the region complex
+        (``algorithm="regions"``); None otherwise (:meth:`n_pieces` then computes them
+        from ``F`` and ``G``).
 
     Examples
     --------
@@ -102,6 +106,7 @@ class TropicalForm:
     layers: tuple[LayerStats, ...]
     seconds: float
     tol: Tolerance = field(default_factory=Tolerance)
+    pieces: tuple[int, ...] | None = None
 
     def __getitem__(self, k: int) -> TropicalRational:
         if self.rationals is None:
@@ -162,13 +167,21 @@ class TropicalForm:
     def n_pieces(self, k: int = 0, *, tol: Tolerance | None = None) -> int:
         """Number of linear pieces of output ``k`` on R^n.
 
+        From the region complex when the form was read off it (``algorithm="regions"``,
+        ``tol`` not given), else from the cells of ``F ⊙ G``.
+
         Examples
         --------
         >>> from relugeom.network import example_network
         >>> tropical_form(example_network("sawtooth")).n_pieces()
         6
+        >>> tropical_form(example_network("sawtooth"), algorithm="regions").pieces
+        (6,)
         """
-        return self._all()[k].n_pieces(tol=tol if tol is not None else self.tol)
+        rationals = self._all()
+        if self.pieces is not None and tol is None:
+            return self.pieces[k]
+        return rationals[k].n_pieces(tol=tol if tol is not None else self.tol)
 
     def to_network(self):
         """A ReLU network computing every output ``F_k − G_k``.
@@ -250,8 +263,9 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
         Show a progress bar over the neurons.
     algorithm : {"auto", "recursion", "regions"}
         ``"recursion"``: the pruned recursion above (Minkowski sums and upper hulls).
-        ``"regions"``: enumerate the linear regions of ``R^n`` (exact LP traversal,
-        :func:`relugeom.regions.enumerate_regions`), run the recursion on affine maps with
+        ``"regions"``: enumerate the linear regions of ``R^n``
+        (:func:`relugeom.regions.enumerate_regions`: the skeleton method on a certified box
+        containing every vertex, or the LP traversal), run the recursion on affine maps with
         each region's activation pattern fixed (the active term of ``max(H_i, G'_i)`` is
         ``H_i`` exactly where neuron ``i`` is active), and keep the distinct maps: these are
         exactly the non-redundant terms (each is the unique maximum on an open set, which
@@ -392,7 +406,7 @@ def _form_via_regions(net, *, exact: bool, tol: Tolerance, time_limit: float | N
     from ._via_regions import form_polys_from_patterns
 
     t0 = time.perf_counter()
-    cx = enumerate_regions(net, "unbounded", method="lp", tol=tol, time_limit=time_limit, progress=progress)
+    cx = enumerate_regions(net, "unbounded", tol=tol, time_limit=time_limit, progress=progress)
     t_reg = time.perf_counter() - t0
     log.info("tropical_form (regions): %d regions in %.2f s", cx.n_regions, t_reg)
     if not cx.complete:
@@ -404,4 +418,5 @@ def _form_via_regions(net, *, exact: bool, tol: Tolerance, time_limit: float | N
     dt = (time.perf_counter() - t1) / max(1, len(layers))
     stats = tuple(LayerStats(l + 1, unpruned[l], terms, mx, dt) for l, (terms, mx) in enumerate(layers))
     rationals = tuple(TropicalRational(F, G) for F, G in polys)
-    return TropicalForm(rationals, exact, True, True, stats, time.perf_counter() - t0, tol)
+    pieces = tuple(cx.n_linear_pieces(k) for k in range(net.output_dim))
+    return TropicalForm(rationals, exact, True, True, stats, time.perf_counter() - t0, tol, pieces)
