@@ -1014,8 +1014,20 @@ class _Engine:
             nnz = (Z != 0).sum(axis=1)
             blk.Zgen = Z[np.lexsort((np.arange(Z.shape[0]), nnz))]
             return
+        top = self.top is not None and blk.d >= self.top  # no next degree: the pivots suffice
         if blk.N <= NICE_BLOCK:
-            # small block: the whole kernel, and the sparsest basis rows outside the lower part
+            # first the cheap question: does the block have generators beyond the lower part?
+            # (the lower part's leading monomials, then the kernel on the other monomials)
+            RL, pivL = self.lower_rref(parts, blk.N, pivots_only=top)
+            F = np.setdiff1d(np.arange(blk.N), pivL)
+            if F.size == 0 or self.kernel_block(blk.mons[F], self.prime(0))[0].shape[0] == 0:
+                blk.kmod = None if top else RL
+                blk.nul = pivL.size
+                blk.Zgen = np.zeros((0, blk.N), dtype=np.int64)
+                blk.Z = None
+                return
+            # small block with new generators: the whole kernel, and the sparsest basis rows
+            # outside the lower part
             K, Z = self.lifted_kernel(blk.mons, blk.key)
             blk.kmod, blk.Z, blk.nul = K, Z, K.shape[0]
             if blk.nul == 0:
@@ -1033,7 +1045,6 @@ class _Engine:
             _, chosen = rref_mod_p(np.ascontiguousarray(Kp.T), p0)
             blk.Zgen = Z[pref[chosen]]
             return
-        top = self.top is not None and blk.d >= self.top  # no next degree: the pivots suffice
         RL, pivL = self.lower_rref(parts, blk.N, pivots_only=top)
         F = np.setdiff1d(np.arange(blk.N), pivL)
         # I_block = span(lower part) ⊕ (I_block ∩ span of the monomials F)

@@ -64,12 +64,26 @@ def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _to_nmod_mat(A: np.ndarray, p: int):
-    """A residue matrix as a flint ``nmod_mat`` (through ``fmpz_mat``, the faster constructor)."""
+    """A residue matrix as a flint ``nmod_mat``.
+
+    Dense matrices go through ``fmpz_mat`` (the fastest bulk constructor we found,
+    about 0.14 µs per entry); sparse ones (at most ``_SPARSE_FILL`` non-zero) start from the zero matrix and
+    set only their non-zero entries.
+    """
     import flint
 
     nr, nc = A.shape
-    F = flint.fmpz_mat(nr, nc, np.ascontiguousarray(A, dtype=np.int64).ravel().tolist())
-    return flint.nmod_mat(F, p)
+    A = np.ascontiguousarray(A, dtype=np.int64)
+    nz = np.flatnonzero(A)
+    if nz.size <= _SPARSE_FILL * A.size:
+        M = flint.nmod_mat(nr, nc, p)
+        for k, v in zip(nz.tolist(), A.ravel()[nz].tolist()):
+            M[k // nc, k % nc] = v
+        return M
+    return flint.nmod_mat(flint.fmpz_mat(nr, nc, A.ravel().tolist()), p)
+
+
+_SPARSE_FILL = 0.3
 
 
 def _rref_data(A: np.ndarray, p: int, values: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -869,6 +869,12 @@ class PatternSymmetry:
         self._cache: dict = {}
         # flat index of (b, i, j)
         self._offsets = np.concatenate([[0], np.cumsum([self.n_rows * c for c in cols])]).astype(int)
+        # block, row, column and block width of every variable (flat order)
+        self._vb = np.repeat(np.arange(self.n_blocks), [self.n_rows * c for c in cols])
+        self._vc = np.repeat(np.asarray(cols, dtype=int), [self.n_rows * c for c in cols])
+        flat = np.arange(self._offsets[-1]) - self._offsets[self._vb]
+        self._vi, self._vj = flat // self._vc, flat % self._vc
+        self._perm_cache: dict = {}
 
     @property
     def group_order(self) -> int:
@@ -894,13 +900,18 @@ class PatternSymmetry:
         >>> PatternSymmetry(1, 2, 1, permute_columns=True).variable_permutation([1, 0], [0]).tolist()
         [1, 0]
         """
-        sigma = np.asarray(row_perm, dtype=int)
-        perm = np.empty(self._offsets[-1], dtype=int)
-        for b, c in enumerate(self.n_cols_per_block):
-            tau = np.arange(c) if col_perm is None or not self.permute_columns else np.asarray(col_perm, dtype=int)
-            i, j = np.meshgrid(np.arange(self.n_rows), np.arange(c), indexing="ij")
-            perm[self._offsets[b] + (i * c + j).ravel()] = self._offsets[b] + (sigma[i] * c + tau[j]).ravel()
-        return perm
+        key = (tuple(int(v) for v in row_perm), None if col_perm is None else tuple(int(v) for v in col_perm))
+        hit = self._perm_cache.get(key)
+        if hit is not None:
+            return hit.copy()
+        sigma = np.asarray(key[0], dtype=int)
+        if col_perm is None or not self.permute_columns:
+            tj = self._vj
+        else:
+            tj = np.asarray(key[1], dtype=int)[self._vj]
+        perm = self._offsets[self._vb] + sigma[self._vi] * self._vc + tj
+        self._perm_cache[key] = perm
+        return perm.copy()
 
     def canonical(self, multidegree: Sequence[int]) -> tuple[tuple[int, ...], np.ndarray]:
         """The canonical multidegree of an orbit and a variable permutation onto ``multidegree``.
