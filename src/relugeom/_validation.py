@@ -70,20 +70,27 @@ def as_array(
     return arr
 
 
-def as_points(x: object, d: int, *, name: str = "x") -> tuple[np.ndarray, bool]:
-    """Points as an (n, d) array, plus whether a single point was given.
+def as_points(x: object, d: int, *, name: str = "x", dtype: type = np.float64) -> tuple[np.ndarray, bool]:
+    """Points (inputs, parameter vectors θ, …) as an (n, d) array, plus whether one was given.
+
+    ``dtype`` is the array type (``np.int64`` for residues modulo a prime); NaN and inf are
+    rejected for floats.
 
     Examples
     --------
     >>> as_points([1.0, 2.0], 2)[0].shape
     (1, 2)
+    >>> as_points([[1, 2, 3]], 2, name="theta")
+    Traceback (most recent call last):
+    ...
+    ValueError: theta must have shape (n, 2) or (2,); got (1, 3)
     """
-    arr = as_array(x, name=name)
+    arr = as_array(x, name=name, dtype=dtype)
     single = arr.ndim == 1
     if single:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] != d:
         raise ValueError(
-            f"{name} must have shape (n, {d}) or ({d},) for inputs in R^{d}; got {np.shape(x)}"
+            f"{name} must have shape (n, {d}) or ({d},); got {np.shape(x)}"
         )
     return arr, single

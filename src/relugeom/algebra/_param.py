@@ -60,6 +60,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._validation import as_points
+
 log = logging.getLogger(__name__)
 
 __all__ = ["Parametrization", "PolynomialParametrization"]
@@ -90,16 +92,6 @@ def _as_int_points(theta: Any, n: int, p: int, name: str = "theta") -> tuple[np.
         arr = np.array([[int(v) % p for v in row] for row in arr], dtype=np.int64)
     else:
         arr = np.mod(arr.astype(np.int64), p)
-    return arr, single
-
-
-def _as_float_points(theta: Any, n: int, name: str = "theta") -> tuple[np.ndarray, bool]:
-    arr = np.asarray(theta, dtype=np.float64)
-    single = arr.ndim == 1
-    if single:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n:
-        raise ValueError(f"{name} must have shape (k, {n}); got {np.shape(theta)}")
     return arr, single
 
 
@@ -273,7 +265,7 @@ class Parametrization:
         array([[6., 4.],
                [1., 1.]])
         """
-        x, single = _as_float_points(theta, self.n_params)
+        x, single = as_points(theta, self.n_params, name="theta")
         out = self._table.eval_float(x)
         return out[0] if single else out
 
@@ -331,7 +323,7 @@ class Parametrization:
         array([[3., 2.],
                [4., 0.]])
         """
-        x, _ = _as_float_points(np.asarray(theta, dtype=np.float64).reshape(-1), self.n_params)
+        x, _ = as_points(np.asarray(theta, dtype=np.float64).reshape(-1), self.n_params, name="theta")
         return np.stack([d.eval_float(x)[0] for d in self._dtables], axis=1).reshape(
             self.n_outputs, self.n_params)
 

@@ -47,6 +47,7 @@ from ._assignment import PatternAssignment
 from ._modp import check_prime, fractions_mod, matmul_mod
 
 from ..algebra._param import Parametrization as _Base
+from .._validation import as_points
 
 log = logging.getLogger(__name__)
 
@@ -105,16 +106,6 @@ class _Layout:
         idx = np.arange(self.n_params)[None, :]
         Ws, bs = self.split(idx)
         return [W[0] for W in Ws], [None if b is None else b[0] for b in bs]
-
-
-def _check_theta(theta: object, n_params: int, *, dtype: type) -> tuple[np.ndarray, bool]:
-    arr = np.asarray(theta, dtype=dtype)
-    single = arr.ndim == 1
-    if single:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n_params:
-        raise ValueError(f"theta must have shape (n, {n_params}) or ({n_params},); got {np.shape(theta)}")
-    return arr, single
 
 
 def _products(Ws: list[np.ndarray], bs: list[np.ndarray | None], actives: list[np.ndarray],
@@ -218,7 +209,7 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
         >>> [M.tolist() for M in PatternMap(A).matrices([2.0, 3.0, 5.0, 7.0])]
         [[[10.0]], [[31.0]]]
         """
-        th, single = _check_theta(theta, self.n_params, dtype=float)
+        th, single = as_points(theta, self.n_params, name="theta", dtype=float)
         Ws, bs = self._layout.split(th)
         Ms = self._matrices_generic(Ws, bs, np.matmul, np.add, np.zeros)
         return [M[0] for M in Ms] if single else Ms
@@ -233,7 +224,7 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
         [[[9]]]
         """
         p = check_prime(p)
-        th, _ = _check_theta(theta, self.n_params, dtype=np.int64)
+        th, _ = as_points(theta, self.n_params, name="theta", dtype=np.int64)
         th = th % p
         Ws, bs = self._layout.split(th)
         return self._matrices_generic(
@@ -359,7 +350,7 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
         return np.concatenate(blocks, axis=0)
 
     def _jac_M(self, theta: object) -> np.ndarray:
-        th, _ = _check_theta(theta, self.n_params, dtype=float)
+        th, _ = as_points(theta, self.n_params, name="theta", dtype=float)
         if th.shape[0] != 1:
             raise ValueError("jacobian takes one parameter vector")
         Ws, bs = self._layout.split(th)
@@ -368,7 +359,7 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
 
     def _jac_M_mod_p(self, theta: object, p: int) -> np.ndarray:
         p = check_prime(p)
-        th, _ = _check_theta(theta, self.n_params, dtype=np.int64)
+        th, _ = as_points(theta, self.n_params, name="theta", dtype=np.int64)
         if th.shape[0] != 1:
             raise ValueError("jacobian_mod_p takes one parameter vector")
         th = th % p
@@ -454,7 +445,7 @@ class PatternMap(_PatternBase):
         >>> PatternMap(PatternAssignment((1, 1, 1), [[1]])).evaluate([[2.0, 3.0]]).tolist()
         [[6.0]]
         """
-        th, single = _check_theta(theta, self.n_params, dtype=float)
+        th, single = as_points(theta, self.n_params, name="theta", dtype=float)
         Ms = self.matrices(th)
         out = np.concatenate([M.reshape(th.shape[0], -1) for M in Ms], axis=1)
         return out[0] if single else out
@@ -467,7 +458,7 @@ class PatternMap(_PatternBase):
         >>> PatternMap(PatternAssignment((1, 1, 1), [[1]])).evaluate_mod_p([[2, 3]], 5).tolist()
         [[1]]
         """
-        th, single = _check_theta(theta, self.n_params, dtype=np.int64)
+        th, single = as_points(theta, self.n_params, name="theta", dtype=np.int64)
         Ms = self.matrices_mod_p(th, p)
         out = np.concatenate([M.reshape(th.shape[0], -1) for M in Ms], axis=1)
         return out[0] if single else out
@@ -695,7 +686,7 @@ class OutputMap(_PatternBase):
         >>> OutputMap(A, [[1.0], [2.0]]).evaluate([2.0, 3.0]).tolist()
         [6.0, 12.0]
         """
-        th, single = _check_theta(theta, self.n_params, dtype=float)
+        th, single = as_points(theta, self.n_params, name="theta", dtype=float)
         Ms = self.matrices(th)
         out = np.concatenate([(M @ Xb).reshape(th.shape[0], -1) for M, Xb in zip(Ms, self._X_float)], axis=1)
         return out[0] if single else out
@@ -709,7 +700,7 @@ class OutputMap(_PatternBase):
         >>> OutputMap(A, [[0.5]]).evaluate_mod_p([[2, 3]], 7).tolist()
         [[3]]
         """
-        th, single = _check_theta(theta, self.n_params, dtype=np.int64)
+        th, single = as_points(theta, self.n_params, name="theta", dtype=np.int64)
         Ms = self.matrices_mod_p(th, p)
         Xm = self._x_mod(int(p))
         out = np.concatenate([matmul_mod(M, Xb, int(p)).reshape(th.shape[0], -1) for M, Xb in zip(Ms, Xm)],
