@@ -33,13 +33,13 @@ Examples
 
 from ._assignment import PatternAssignment, parse_blocks
 from ._known import KnownCheck, KnownInvariant, RankCondition, check_known, known_invariants, rank_conditions
-from ._maps import (BiasMode, OutputMap, PatternMap, PatternSymmetry, network_from_theta,
+from ._maps import (BiasMode, OutputMap, ParameterLayout, PatternMap, PatternSymmetry, network_from_theta,
                     pattern_matrices, theta_from_network)
 from ._output import (OutputInvariants, Reachability, ReachStatus, is_reachable, output_invariants,
                       reachability)
 from ._region import ActivationRegion, RegionSearchResult, RegionStatus, find_region_point, is_realizable
 
-__all__ = ["PatternAssignment", "parse_blocks", "BiasMode", "PatternMap", "OutputMap",
+__all__ = ["PatternAssignment", "parse_blocks", "BiasMode", "ParameterLayout", "PatternMap", "OutputMap",
            "PatternSymmetry", "pattern_matrices", "theta_from_network", "network_from_theta",
            "ActivationRegion", "RegionSearchResult", "RegionStatus", "find_region_point", "is_realizable",
            "KnownCheck", "KnownInvariant", "RankCondition", "check_known", "known_invariants", "rank_conditions",

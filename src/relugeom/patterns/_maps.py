@@ -51,7 +51,7 @@ from .._validation import as_points
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BiasMode", "PatternMap", "OutputMap", "pattern_matrices", "PatternSymmetry"]
+__all__ = ["BiasMode", "ParameterLayout", "PatternMap", "OutputMap", "pattern_matrices", "PatternSymmetry"]
 
 
 class BiasMode(str, Enum):
@@ -63,10 +63,33 @@ class BiasMode(str, Enum):
 
 
 # ----------------------------------------------------------------------------- layout
-class _Layout:
-    """Where every weight and bias sits in the flat parameter vector θ."""
+class ParameterLayout:
+    """Where every weight and bias sits in the flat parameter vector θ.
 
-    def __init__(self, widths: tuple[int, ...], bias: BiasMode):
+    θ lists ``W_1`` (row by row), then ``b_1`` if present, then ``W_2``, ``b_2``, … — the order
+    of :attr:`names` (``w{l}_{i}_{j}``, ``b{l}_{i}``, 1-based), shared by every pattern and
+    output map and by :func:`theta_from_network`.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        ``(n_0, …, n_L)``.
+    bias : BiasMode or str
+        ``"none"``, ``"first"`` (first-layer biases) or ``"all"``.
+
+    Examples
+    --------
+    >>> lay = ParameterLayout((2, 1, 1), "first")
+    >>> lay.n_params, lay.names
+    (4, ('w1_1_1', 'w1_1_2', 'b1_1', 'w2_1_1'))
+    >>> Ws, bs = lay.split(np.arange(4.0)[None, :])
+    >>> Ws[0].tolist(), bs[0].tolist(), bs[1]
+    ([[[0.0, 1.0]]], [[2.0]], None)
+    """
+
+    def __init__(self, widths: Sequence[int], bias: BiasMode | str = BiasMode.NONE):
+        widths = tuple(int(w) for w in widths)
+        bias = BiasMode(bias)
         self.widths = widths
         self.bias = bias
         self.L = len(widths) - 1
@@ -91,7 +114,14 @@ class _Layout:
         self.n_params = pos
 
     def split(self, theta: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-        """Batched θ (n, P) -> lists of W_l (n, n_l, n_{l-1}) and b_l (n, n_l) or None."""
+        """Batched θ (n, P) -> lists of W_l (n, n_l, n_{l-1}) and b_l (n, n_l) or None.
+
+        Examples
+        --------
+        >>> Ws, bs = ParameterLayout((1, 2, 1), "none").split(np.array([[1.0, 2.0, 3.0, 4.0]]))
+        >>> Ws[1].tolist(), bs
+        ([[[3.0, 4.0]]], [None, None])
+        """
         n = theta.shape[0]
         Ws, bs = [], []
         for l in range(1, self.L + 1):
@@ -102,7 +132,14 @@ class _Layout:
         return Ws, bs
 
     def index_matrices(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-        """Parameter index of every weight (as matrices) and bias (as vectors)."""
+        """Parameter index of every weight (as matrices) and bias (as vectors).
+
+        Examples
+        --------
+        >>> Ws, bs = ParameterLayout((1, 2, 1), "all").index_matrices()
+        >>> Ws[0].ravel().tolist(), bs[0].tolist(), Ws[1].tolist(), bs[1].tolist()
+        ([0, 1], [2, 3], [[4, 5]], [6])
+        """
         idx = np.arange(self.n_params)[None, :]
         Ws, bs = self.split(idx)
         return [W[0] for W in Ws], [None if b is None else b[0] for b in bs]
@@ -161,7 +198,7 @@ class _PatternBase(_Base):  # type: ignore[misc,valid-type]
             raise TypeError(f"assignment must be a PatternAssignment; got {type(assignment).__name__}")
         self.assignment = assignment
         self.bias = bias
-        self._layout = _Layout(assignment.widths, bias)
+        self._layout = ParameterLayout(assignment.widths, bias)
         self._actives = [[np.flatnonzero(p) for p in assignment.layers(b)] for b in range(assignment.n_blocks)]
 
     # ------------------------------------------------------------- interface
@@ -597,7 +634,7 @@ def network_from_theta(widths: Sequence[int], theta: object, bias: BiasMode | st
     """
     from ..network import ReLUNetwork
 
-    lay = _Layout(tuple(int(w) for w in widths), BiasMode(bias))
+    lay = ParameterLayout(tuple(int(w) for w in widths), BiasMode(bias))
     th = np.asarray(theta, dtype=float).reshape(1, -1)
     if th.shape[1] != lay.n_params:
         raise ValueError(f"theta must have {lay.n_params} entries for widths {tuple(widths)}; got {th.shape[1]}")

@@ -43,7 +43,7 @@ import numpy as np
 from .._tol import Tolerance, resolve
 from ..polyhedra import solve_lp
 from ._assignment import PatternAssignment
-from ._maps import BiasMode, _Layout
+from ._maps import BiasMode, ParameterLayout
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ class ActivationRegion:
         self.X_exact = _to_fractions(Xa)
         self.X = np.array(self.X_exact, dtype=float)
         self.patterns = assignment.point_patterns()
-        self._layout = _Layout(assignment.widths, self.bias)
+        self._layout = ParameterLayout(assignment.widths, self.bias)
 
     @property
     def n_params(self) -> int:
@@ -466,7 +466,7 @@ def find_region_point(region: ActivationRegion, *, rng: object = None, max_resta
                               "no parameter found (nothing is claimed about emptiness)")
 
 
-def _flatten(lay: _Layout, Ws: list[np.ndarray], bs: list[np.ndarray | None]) -> np.ndarray:
+def _flatten(lay: ParameterLayout, Ws: list[np.ndarray], bs: list[np.ndarray | None]) -> np.ndarray:
     theta = np.zeros(lay.n_params)
     for l in range(lay.L):
         s, e = lay.W_slices[l]

@@ -73,12 +73,12 @@ class NetworkOutputs:
     homogeneous = False
 
     def __init__(self, widths: Sequence[int], X: object, *, bias: object = "none", output_layer: bool = True):
-        from ..patterns._maps import _Layout
+        from ..patterns import ParameterLayout
 
         self.widths = tuple(int(w) for w in widths)
         self.bias = _bias_mode(bias)
         self.X = as_array(X, name="X", shape=(None, self.widths[0]))
-        self._lay = _Layout(self.widths, self.bias)
+        self._lay = ParameterLayout(self.widths, self.bias)
         self.output_layer = bool(output_layer)
         self.n_params = self._lay.n_params
         nL = self.widths[-1]
