@@ -523,7 +523,7 @@ class _Run:
             n_regions=int(n_regions), complete=bool(complete), degenerate=bool(degenerate),
             stats=self.stats, vertices=self.X.v.copy() if keep else None,
             edges=np.stack([self.EA.v, self.EB.v], axis=1) if keep else None,
-            zero_bits=self.Z.v.copy() if keep else None, pos_bits=self.P.v.copy() if keep else None,
+            zero_bits=self.Z.v if keep else None, pos_bits=self.P.v if keep else None,  # views: no copies
             tol=self.tol,
             rng=self.rng)
 
