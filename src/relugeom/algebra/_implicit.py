@@ -966,7 +966,8 @@ class _Engine:
                 for e, _ in elems:
                     seen[e[j]] = True
         reps = np.asarray(reps, dtype=np.int64)
-        Y = self.sampler.points(p, N + ROW_MARGIN)
+        # every character space has at most one column per orbit: that many rows (+ margin) suffice
+        Y = self.sampler.points(p, reps.size + ROW_MARGIN)
         V = monomial_values_mod(Y, blk.mons, p)
         W_parts = []
         for chi in range(1 << len(cols)):
