@@ -42,7 +42,7 @@ def test_network_patterns_are_realizable(seed, widths):
     assert r.status is not RegionStatus.INFEASIBLE
     if len(widths) == 3:  # one hidden layer: the LP is exact, so a witness must be found
         assert r.status is RegionStatus.FOUND
-    elif r.status is RegionStatus.NOT_FOUND:  # deep: the search may give up (e.g. seed 472, (2,3,3,2))
+    elif r.status is RegionStatus.NOT_FOUND:  # deep: the search may give up (nothing claimed)
         assert R.contains(theta_from_network(net), exact=True)
         return
     # exact pre-activation signs agree with the assignment (ties = 0 count as inactive)
@@ -105,3 +105,17 @@ def test_bad_inputs():
     A = parse_blocks("1", (2, 1, 1), point_blocks=[0])
     with pytest.raises(ValueError, match="X must have shape"):
         ActivationRegion(A, [[1.0, 1.0, 1.0]])
+
+
+@pytest.mark.parametrize("seed, widths", [(472, (2, 3, 3, 2))])
+def test_deep_search_refines_by_alternating_lps(seed, widths):
+    """A case where the greedy layer-by-layer LPs fail on every restart; the alternation finds θ."""
+    net = random_network(widths, rng=seed, bias_scale=0.0)
+    X = np.random.default_rng(seed).normal(size=(12, widths[0]))
+    A = PatternAssignment.from_network(net, X)
+    R = ActivationRegion(A, X)
+    r = find_region_point(R, rng=seed, max_restarts=200)
+    assert r.status is RegionStatus.FOUND and r.exact
+    assert R.contains(r.theta, exact=True)
+    Z = np.concatenate(R.preactivations(r.theta, exact=True), axis=1)
+    assert np.array_equal(Z > 0, A.point_patterns())

@@ -452,6 +452,13 @@ def find_region_point(region: ActivationRegion, *, rng: object = None, max_resta
             bs.append(Wl[:, widths[l]] if F.shape[1] > widths[l] else None)
             H = np.maximum(F @ Wl.T, 0.0) * pl
         if not ok:
+            # the layer-by-layer choice painted a later layer into a corner: refine all hidden
+            # layers together by alternating LPs (each layer's constraints are linear in it)
+            Wts = _hidden_feature_maps(region, Ws, bs, gen)
+            theta = _alternate(region, Wts, gen, tol, t0, time_limit)
+            if theta is not None:
+                return RegionSearchResult(RegionStatus.FOUND, theta, None, True, restarts, rng, tol,
+                                          "witness checked exactly (alternating LPs over the layers)")
             continue
         Ws.append(gen.normal(size=(widths[-1], widths[-2])))
         bs.append(gen.normal(size=widths[-1]) if lay.b_slices[L - 1] is not None else None)
@@ -464,6 +471,94 @@ def find_region_point(region: ActivationRegion, *, rng: object = None, max_resta
                                       "witness checked exactly (after exact projection onto tight hyperplanes)")
     return RegionSearchResult(RegionStatus.NOT_FOUND, None, None, False, restarts, rng, tol,
                               "no parameter found (nothing is claimed about emptiness)")
+
+
+def _hidden_feature_maps(region: ActivationRegion, Ws: list, bs: list, gen: np.random.Generator) -> list[np.ndarray]:
+    """Hidden layers as matrices on their features (bias column last), random where missing."""
+    widths = region.assignment.widths
+    lay = region._layout
+    out = []
+    for l in range(lay.L - 1):
+        f = widths[l] + (1 if lay.b_slices[l] is not None else 0)
+        if l < len(Ws):
+            M = np.asarray(Ws[l], float)
+            if f > widths[l]:
+                M = np.hstack([M, np.asarray(bs[l], float).reshape(-1, 1)])
+        else:
+            M = gen.normal(size=(widths[l + 1], f))
+        out.append(M)
+    return out
+
+
+def _alternate(region: ActivationRegion, Wts: list[np.ndarray], gen: np.random.Generator, tol: Tolerance,
+               t0: float, time_limit: float | None, sweeps: int = 12, bound: float = 100.0) -> np.ndarray | None:
+    """Block-coordinate LPs: with the patterns fixed, every pre-activation is linear in any one layer.
+
+    For layer ``l`` (the others fixed) the pre-activations of layers ``m >= l`` at point ``i``
+    are ``P_m(i) z_l(i) + q_m(i)`` with ``z_l(i) = W_l F_l(i)``; one LP minimises the total
+    violation of the assigned signs (margin 1 for active, 1e-3 for inactive neurons) over
+    ``W_l`` in a box. After every update θ is checked exactly; returns it or None.
+    """
+    lay = region._layout
+    widths = region.assignment.widths
+    H_hidden = lay.L - 1
+    P = region.patterns
+    offs = np.concatenate([[0], np.cumsum(widths[1:-1])])
+    pats = [P[:, offs[m]:offs[m + 1]].astype(float) for m in range(H_hidden)]
+    n = P.shape[0]
+    for _ in range(sweeps):
+        for l in range(H_hidden):
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                return None
+            # features entering layer l under the assigned patterns
+            Hc = region.X
+            for m in range(l):
+                Hc = (region._layer_features(m, Hc) @ Wts[m].T) * pats[m]
+            F = region._layer_features(l, Hc)  # (n, f)
+            nl, f = Wts[l].shape
+            rows, rhs_q, signs = [], [], []
+            Pm = np.broadcast_to(np.eye(nl), (n, nl, nl)).copy()
+            qm = np.zeros((n, nl))
+            for m in range(l, H_hidden):
+                if m > l:
+                    Wm = Wts[m]
+                    lin = Wm[:, :widths[m]]
+                    Pm = np.einsum("kr,ir,irs->iks", lin, pats[m - 1], Pm)
+                    qm = np.einsum("kr,ir,ir->ik", lin, pats[m - 1], qm)
+                    if Wm.shape[1] > widths[m]:
+                        qm = qm + Wm[:, widths[m]][None, :]
+                # coefficient of W_l[r, c] in z_m(i)[k]: Pm[i, k, r] * F[i, c]
+                rows.append(np.einsum("ikr,ic->ikrc", Pm, F).reshape(n * Pm.shape[1], nl * f))
+                rhs_q.append(qm.reshape(-1))
+                signs.append(pats[m].reshape(-1))
+            R = np.vstack(rows)
+            q = np.concatenate(rhs_q)
+            act = np.concatenate(signs) > 0
+            k = R.shape[0]
+            # active:  R w + q >= 1 - s   ->  -R w - s <= q - 1
+            # inactive: R w + q <= -1e-3 + s -> R w - s <= -q - 1e-3
+            sg = np.where(act, -1.0, 1.0)
+            A_ub = np.hstack([sg[:, None] * R, -np.eye(k)])
+            b_ub = np.where(act, q - 1.0, -q - 1e-3)
+            c = np.concatenate([gen.normal(size=nl * f) * 1e-6, np.ones(k)])
+            res = solve_lp(c, A_ub, b_ub, bounds=[(-bound, bound)] * (nl * f) + [(0.0, None)] * k, tol=tol)
+            if not res.optimal:
+                return None
+            Wts[l] = res.x[:nl * f].reshape(nl, f)
+            theta = _theta_from_feature_maps(region, Wts, gen)
+            if region.contains(theta, exact=True):
+                return theta
+    return None
+
+
+def _theta_from_feature_maps(region: ActivationRegion, Wts: list[np.ndarray], gen: np.random.Generator) -> np.ndarray:
+    lay = region._layout
+    widths = region.assignment.widths
+    Ws = [M[:, :widths[l]] for l, M in enumerate(Wts)]
+    bs = [M[:, widths[l]] if M.shape[1] > widths[l] else None for l, M in enumerate(Wts)]
+    Ws.append(np.ones((widths[-1], widths[-2])))
+    bs.append(np.zeros(widths[-1]) if lay.b_slices[lay.L - 1] is not None else None)
+    return _flatten(lay, Ws, bs)
 
 
 def _flatten(lay: ParameterLayout, Ws: list[np.ndarray], bs: list[np.ndarray | None]) -> np.ndarray:
