@@ -370,6 +370,15 @@ def find_region_point(region: ActivationRegion, *, rng: object = None, max_resta
         FOUND with an exactly checked θ; INFEASIBLE with a Farkas certificate (first layer)
         or a zero-feature argument; NOT_FOUND otherwise.
 
+    Notes
+    -----
+    One hidden layer: one exact LP per neuron decides the region. Deeper networks: the
+    layers are chosen one after the other by LPs (random objectives, ``max_restarts``
+    restarts); when a later layer's LP fails, all hidden layers are refined together by
+    alternating LPs (with the patterns fixed, every pre-activation is linear in any one
+    layer's weights), minimising the total violation of the assigned signs. Every witness
+    is checked in exact rational arithmetic.
+
     Examples
     --------
     >>> from relugeom.patterns import parse_blocks
