@@ -35,6 +35,9 @@ def test_regions_matches_recursion(n, hidden, seed):
         [(s.terms, s.max_terms, s.terms_unpruned) for s in rec.layers]
     X = np.random.default_rng(seed).normal(size=(200, n)) * 3
     np.testing.assert_allclose(reg(X), net(X), rtol=1e-7, atol=1e-7)
+    # pieces kept from the region complex = pieces from the cells of F ⊙ G (tropical side)
+    assert reg.pieces is not None and rec.pieces is None
+    assert reg.n_pieces() == reg[0].n_pieces(tol=reg.tol) == rec.n_pieces()
 
 
 def test_regions_exact_and_multi_output():
@@ -47,6 +50,7 @@ def test_regions_exact_and_multi_output():
     from fractions import Fraction
     x = [Fraction(1, 3), Fraction(-2, 7)]
     assert reg.evaluate_exact(x) == net.evaluate_exact(x)
+    assert [reg.n_pieces(k) for k in range(2)] == [rec.n_pieces(k) for k in range(2)]
 
 
 def test_regions_needs_prune():
