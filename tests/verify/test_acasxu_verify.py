@@ -21,7 +21,8 @@ def expected(net: str, prop: int) -> str:
     raise KeyError((net, prop))
 
 
-@pytest.mark.parametrize("net, prop", [("1_7", 3), ("1_8", 4), ("2_1", 2), ("1_1", 1), ("2_9", 8)])
+@pytest.mark.parametrize("net, prop", [("1_7", 3), ("1_8", 4), ("2_1", 2), ("1_1", 1), ("2_9", 8),
+                                          ("4_7", 1), ("2_2", 1)])
 def test_fast_instances(net, prop):
     d = shared_path("data", "acasxu")
     path = d / f"ACASXU_run2a_{net}_batch_2000.onnx"

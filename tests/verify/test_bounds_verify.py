@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from relugeom.network._examples import random_network
-from relugeom.verify._bounds import crown_bounds, optimize_spec_alpha
+from relugeom.verify._bounds import crown_bounds, gradient_bounds, optimize_spec_alpha
 
 
 @pytest.mark.parametrize("method", ["crown", "symbolic", "interval"])
@@ -51,3 +51,35 @@ def test_crown_is_tighter_than_intervals():
     lo, hi = -np.ones((1, 3)), np.ones((1, 3))
     C = np.array([[1.0]])
     assert crown_bounds(net, lo, hi, C).spec_lb[0, 0] > crown_bounds(net, lo, hi, C, method="interval").spec_lb[0, 0]
+
+
+@given(seed=st.integers(0, 10**6))
+@settings(max_examples=10, deadline=None)
+def test_gradient_bounds_contain_every_jacobian(seed):
+    """The interval gradient (split heuristic) holds the exact Jacobian of every sampled
+    point's region, read off the network's affine map on that activation pattern."""
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(1, 4))
+    net = random_network((d, 6, 5, 4, 2), rng=rng, bias_scale=0.5)
+    lo = rng.normal(size=(3, d))
+    hi = lo + rng.random((3, d))
+    C = rng.normal(size=(3, 2))
+    bb = crown_bounds(net, lo, hi, C)
+    g_lo, g_hi = gradient_bounds(net, bb, np.array([2, 0]), C)
+    assert g_lo.shape == g_hi.shape == (2, 3, d)
+    for k, i in enumerate([2, 0]):
+        X = lo[i] + (hi[i] - lo[i]) * rng.random((300, d))
+        for p in net.activation_patterns(X):
+            A, _ = net.affine_map(p)
+            J = C @ A
+            assert np.all(J >= g_lo[k] - 1e-9) and np.all(J <= g_hi[k] + 1e-9)
+
+
+def test_gradient_bounds_are_exact_on_stable_boxes():
+    net = random_network((2, 5, 5, 1), rng=4, bias_scale=0.5)
+    x = np.array([[0.3, -0.2]])
+    bb = crown_bounds(net, x, x)                       # a point: every neuron stable
+    g_lo, g_hi = gradient_bounds(net, bb, np.array([0]), np.eye(1))
+    A, _ = net.affine_map(net.activation_patterns(x)[0])
+    np.testing.assert_allclose(g_lo[0], A, atol=1e-12)
+    np.testing.assert_allclose(g_hi[0], A, atol=1e-12)

@@ -295,3 +295,36 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
             alphas[k] = np.clip(alphas[k] + lr * mh / (np.sqrt(vh) + eps), 0.0, 1.0)
             G = gLam * np.where(Omk > 0, As[k], s_[k]) + (Omk < 0) * t_[k]
     return best
+
+
+def gradient_bounds(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Interval bounds of the input gradient of ``C f(x)`` over boxes ``idx``.
+
+    On a box every neuron's derivative is 0 (stable inactive), 1 (stable active) or some
+    value in ``[0, 1]`` (unstable); interval arithmetic backwards through the layers
+    bounds every partial derivative ``∂(C f)_r / ∂x_i`` wherever the gradient exists
+    (ReluVal's "smear", Wang et al., USENIX Security 2018). Returns ``(G_lo, G_hi)`` of
+    shape ``(len(idx), R, n_0)``.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])       # |x|
+    >>> bb = crown_bounds(net, np.array([[-1.0], [1.0]]), np.array([[2.0], [2.0]]))
+    >>> g_lo, g_hi = gradient_bounds(net, bb, np.array([0, 1]), np.array([[1.0]]))
+    >>> g_lo[:, 0, 0].tolist(), g_hi[:, 0, 0].tolist()
+    ([-1.0, 1.0], [1.0, 1.0])
+    """
+    Ws = net.weights
+    B = len(idx)
+    G = np.broadcast_to(np.asarray(C, float) @ Ws[-1], (B,) + (C.shape[0], Ws[-1].shape[1]))
+    lo_g = hi_g = G
+    for k in range(len(Ws) - 2, -1, -1):
+        l, u = bb.pre_lb[k][idx][:, None, :], bb.pre_ub[k][idx][:, None, :]
+        act = l >= 0
+        unst = (l < 0) & (u > 0)
+        lo_g = np.where(act, lo_g, np.where(unst, np.minimum(lo_g, 0.0), 0.0))
+        hi_g = np.where(act, hi_g, np.where(unst, np.maximum(hi_g, 0.0), 0.0))
+        Wp, Wn = np.maximum(Ws[k], 0.0), np.minimum(Ws[k], 0.0)
+        lo_g, hi_g = _mm(lo_g, Wp) + _mm(hi_g, Wn), _mm(hi_g, Wp) + _mm(lo_g, Wn)
+    return lo_g, hi_g

@@ -11,7 +11,12 @@ Method
    bounds of every unsafe row ``C f(x)`` by linear relaxation (CROWN/DeepPoly, see
    :mod:`relugeom.verify._bounds`); an unsafe polyhedron is excluded from a box when one of
    its rows is bounded away; box centres and bound minimisers are evaluated as candidate
-   counterexamples.
+   counterexamples. A box that stays open is bisected along the input coordinate with the
+   largest *smear* ``width_i * max |∂(C f)_r / ∂x_i|`` over its open rows, the partial
+   derivatives bounded by interval arithmetic backwards through the ReLUs (ReluVal's
+   heuristic; :func:`relugeom.verify._bounds.gradient_bounds`). The coefficients of the
+   linear bound itself are a poor guide: an input whose influence passes through many
+   unstable neurons can have a tiny coefficient while it is what keeps the box open.
 3. *Exact leaves*: a box whose neurons are all stable is decided by one LP per remaining
    unsafe polyhedron (``min t`` s.t. ``C_j (A x + c) - d_j <= t``); a box with few unstable
    neurons (or a deep one) is split exactly into regions (:mod:`relugeom.verify._star`),
@@ -41,7 +46,7 @@ import numpy as np
 
 from .._tol import Tolerance, resolve
 from ..polyhedra import LPStatus, solve_lp
-from ._bounds import crown_bounds, optimize_spec_alpha
+from ._bounds import crown_bounds, gradient_bounds, optimize_spec_alpha
 from ._sets import InputSet, UnsafeSet, as_input_set, as_unsafe_set, check_sizes
 from ._star import StarStats, iter_pieces
 
@@ -405,7 +410,7 @@ def _decide_exactly(net, uns: UnsafeSet, parts: np.ndarray, lo, hi, Pin, tol, pr
 def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: Tolerance,
               deadline: float | None, max_splits: int | None, *, batch: int = 16,
               exact_unstable: int = 3, max_depth: int = 60, progress: bool = False,
-              combine_rows: bool = False, bounds: str = "crown", split: str = "smear",
+              combine_rows: bool = False, bounds: str = "crown", split: str = "gradient",
               alpha_steps: int = 10, alpha_after: int = 500) -> _PartOutcome:
     """Input-splitting branch and bound on one box (∩ polytope ``Pin``)."""
     stats = {"boxes": 0, "splits": 0, "leaf_lps": 0, "star_lps": 0, "regions": 0, "star_boxes": 0,
@@ -558,8 +563,12 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
             if to_split:
                 ts = np.asarray(to_split)
                 w = hi[ts] - lo[ts]
-                coef = np.abs(bb.spec_coef[ts])                       # (s, R, d)
                 rel = (~row_ok[ts] & mask[ts][:, uns.group]).astype(float)
+                if split == "gradient":
+                    g_lo, g_hi = gradient_bounds(net, bb, ts, uns.C)
+                    coef = np.maximum(np.abs(g_lo), np.abs(g_hi))     # (s, R, d)
+                else:
+                    coef = np.abs(bb.spec_coef[ts])                   # (s, R, d)
                 score = np.einsum("sr,srd->sd", rel, coef) * w
                 score[:, ~active] = -1.0
                 none = score.max(axis=1) <= 0
