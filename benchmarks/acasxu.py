@@ -90,18 +90,25 @@ def run_subprocess(net: str, prop: int, timeout: float, seed: int) -> dict:
 
 
 def run_nnenum(path: str, net: str, prop: int, timeout: float) -> tuple[str, float]:
-    """Run nnenum (a local checkout with its own dependencies) on one instance."""
+    """Run nnenum (a local checkout with its own dependencies) on one instance, one process.
+
+    Its verdict is read from the result file it writes (``holds`` / ``violated`` /
+    ``timeout`` / ...), as the VNN-COMP scripts do."""
+    import tempfile
+
     t0 = time.monotonic()
     env = dict(os.environ, PYTHONPATH=str(Path(path) / "src"), OPENBLAS_NUM_THREADS="1",
-               OMP_NUM_THREADS="1")
-    try:
-        out = subprocess.run([sys.executable, "-m", "nnenum.nnenum", str(onnx_path(net)),
-                              str(DATA / f"prop_{prop}.vnnlib"), str(int(timeout)), "/dev/null"],
-                             capture_output=True, text=True, timeout=timeout + 30, env=env)
-        words = [w for w in out.stdout.split() if w in ("safe", "unsafe", "unknown", "timeout", "error")]
-        verdict = {"safe": "unsat", "unsafe": "sat"}.get(words[-1], words[-1]) if words else "error"
-    except subprocess.TimeoutExpired:
-        verdict = "timeout"
+               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        res_file = Path(tmp) / "result.txt"
+        try:
+            subprocess.run([sys.executable, "-m", "nnenum.nnenum", str(onnx_path(net)),
+                            str(DATA / f"prop_{prop}.vnnlib"), str(int(timeout)), str(res_file), "1"],
+                           capture_output=True, text=True, timeout=timeout + 30, env=env)
+            word = res_file.read_text().strip() if res_file.exists() else "error"
+            verdict = {"holds": "unsat", "violated": "sat"}.get(word, word)
+        except subprocess.TimeoutExpired:
+            verdict = "timeout"
     return verdict, time.monotonic() - t0
 
 
