@@ -220,3 +220,23 @@ def test_progress_bar_and_generator_seed(capsys):
     gen = np.random.default_rng(3)
     r = check_safety(net, Box([-1, -1], [1, 1]), HPolytope([[-1.0]], [-100.0]), progress=True, rng=gen)
     assert r.verdict is Verdict.SAFE and r.seed is None
+
+
+@given(problems(), st.sampled_from(["best", "all"]), st.sampled_from(["gradient", "smear", "widest"]))
+@settings(max_examples=25, deadline=None)
+def test_search_options_agree_with_brute_force(prob, alpha_rows, split):
+    """The branch and bound alone (no falsification), with α-CROWN from the first box and
+    each split rule: SAFE only when brute force finds no violation, counterexamples real."""
+    from relugeom.verify._check import _bab_part
+
+    net, box, uns = prob
+    out = _bab_part(net, uns, box.lo, box.hi, None, DEFAULT, None, 20000, alpha_after=0,
+                    alpha_rows=alpha_rows, split=split, exact_unstable=0)
+    best = brute_force_min_violation(net, box.lo, box.hi, uns)
+    assert out.status in ("safe", "cex")
+    if out.status == "safe":
+        assert best > -BAND
+    else:
+        assert box.contains(out.x, tol=DEFAULT)
+        assert uns.margin(net(out.x)) <= DEFAULT.feas_atol
+        assert best <= DEFAULT.feas_atol

@@ -227,7 +227,8 @@ def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = Non
 
 
 def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                        C: np.ndarray, *, steps: int = 20, lr: float = 0.1) -> np.ndarray:
+                        C: np.ndarray, *, steps: int = 20, lr: float = 0.1,
+                        rows: np.ndarray | None = None) -> np.ndarray:
     """Tighter lower bounds of ``C f(x)`` on boxes ``idx`` by optimising the lower slopes.
 
     Every lower slope ``α ∈ [0, 1]`` of an unstable neuron gives a valid bound (α-CROWN,
@@ -235,7 +236,8 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
     on the bound (gradients by hand, in numpy), keeping the intermediate bounds fixed, and
     the best bound seen is returned: shape ``(len(idx), R)``. Every bound returned is
     evaluated exactly as the plain backward pass with clamped slopes, so it is valid
-    whatever the optimiser does.
+    whatever the optimiser does. With ``rows`` (int array ``(len(idx), R')``) only those
+    rows of ``C`` are bounded for each box (shape ``(len(idx), R')``).
 
     Examples
     --------
@@ -250,6 +252,9 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
     Ws, bs = net.weights, net.biases
     lo_i, hi_i = lo[idx], hi[idx]
     B, R = len(idx), C.shape[0]
+    if rows is not None:
+        rows = np.asarray(rows, dtype=int).reshape(B, -1)
+        R = rows.shape[1]
     H = len(bb.relax)
     s_ = [r[1][idx][:, None, :] for r in bb.relax]
     t_ = [r[2][idx][:, None, :] for r in bb.relax]
@@ -259,8 +264,13 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
     m2 = [np.zeros_like(a) for a in alphas]
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     best = None
-    Om_top = np.broadcast_to(C @ Ws[-1], (B, R, Ws[-1].shape[1]))
-    const_top = np.broadcast_to(C @ bs[-1], (B, R))
+    if rows is None:
+        Om_top = np.broadcast_to(C @ Ws[-1], (B, R, Ws[-1].shape[1]))
+        const_top = np.broadcast_to(C @ bs[-1], (B, R))
+    else:
+        Cb = np.asarray(C, float)[rows]                                    # (B, R', m)
+        Om_top = Cb @ Ws[-1]
+        const_top = Cb @ bs[-1]
     for it in range(steps + 1):
         Om = Om_top
         const = const_top
