@@ -276,7 +276,7 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
         const = const_top
         Oms, As = [], [None] * H
         for k in range(H - 1, -1, -1):
-            a = np.where(um[k], np.clip(alphas[k], 0.0, 1.0), s_[k])
+            a = np.where(um[k], alphas[k], s_[k])                      # α kept in [0, 1]
             As[k] = a
             Oms.append(Om)
             pos = np.maximum(Om, 0.0)
@@ -284,7 +284,7 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
             const = const + (neg * t_[k]).sum(-1)
             Lam = pos * a + neg * s_[k]
             const = const + Lam @ bs[k]
-            Om = Lam @ Ws[k]
+            Om = _mm(Lam, Ws[k])
         lb = const + (np.maximum(Om, 0.0) * lo_i[:, None, :]).sum(-1) + (np.minimum(Om, 0.0) * hi_i[:, None, :]).sum(-1)
         best = lb if best is None else np.maximum(best, lb)
         if it == steps:
@@ -293,7 +293,7 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
         G = np.where(Om > 0, lo_i[:, None, :], hi_i[:, None, :])          # d lb / d Om_input
         Oms = Oms[::-1]                                                    # Oms[k] enters step k
         for k in range(H):
-            gLam = G @ Ws[k].T + bs[k]                                     # d lb / d Lam_k
+            gLam = _mm(G, Ws[k].T) + bs[k]                                   # d lb / d Lam_k
             Omk = Oms[k]
             pos = np.maximum(Omk, 0.0)
             grad = gLam * pos * um[k]
@@ -302,7 +302,7 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
             m2[k] = beta2 * m2[k] + (1 - beta2) * grad * grad
             mh = m1[k] / (1 - beta1 ** (it + 1))
             vh = m2[k] / (1 - beta2 ** (it + 1))
-            alphas[k] = np.clip(alphas[k] + lr * mh / (np.sqrt(vh) + eps), 0.0, 1.0)
+            alphas[k] = np.minimum(np.maximum(alphas[k] + lr * mh / (np.sqrt(vh) + eps), 0.0), 1.0)
             G = gLam * np.where(Omk > 0, As[k], s_[k]) + (Omk < 0) * t_[k]
     return best
 
