@@ -184,8 +184,17 @@ def exact_search(ctx, bounds, stats: dict, result):
     dq = [_fq(v) for v in uns.d]
     certs: list[ExactCertificate] = []
     stats.update(exact_pieces=0, exact_certificates=0, exact_failed=0)
-    uncertified = False
     timed_out = False
+
+    def certify_empty(Mq, hq, k, kind, signs, jj) -> None:
+        """Certify ``{Mq x <= hq}`` empty by an exact Farkas certificate, or count a failure."""
+        y = farkas_exact(Mq, hq, tol)
+        if y is None:
+            stats["exact_failed"] += 1
+        else:
+            stats["exact_certificates"] += 1
+            certs.append(ExactCertificate(k, kind, signs, jj, y))
+
     eye = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
     for k in range(len(ins)):
         lo, hi = bounds[k]
@@ -225,13 +234,7 @@ def exact_search(ctx, bounds, stats: dict, result):
                                       for a in range(d)] for r_ in rows]
                     hq = list(bqq) + [dq[r_] - sum((Cq[r_][o] * pq[o] for o in range(len(pq))), Fraction(0))
                                       for r_ in rows]
-                    y = farkas_exact(Mq, hq, tol)
-                    if y is None:
-                        stats["exact_failed"] += 1
-                        uncertified = True
-                    else:
-                        stats["exact_certificates"] += 1
-                        certs.append(ExactCertificate(k, "leaf", signs, int(jj), y))
+                    certify_empty(Mq, hq, k, "leaf", signs, int(jj))
                 continue
             n_k = P.shape[0]
             split = False
@@ -280,13 +283,7 @@ def exact_search(ctx, bounds, stats: dict, result):
                 break
             if split or j < n_k:
                 if not split:  # empty piece (float LP infeasible): certify it
-                    y = farkas_exact(Aq, bqq, tol)
-                    if y is None:
-                        stats["exact_failed"] += 1
-                        uncertified = True
-                    else:
-                        stats["exact_certificates"] += 1
-                        certs.append(ExactCertificate(k, "side", signs, None, y))
+                    certify_empty(Aq, bqq, k, "side", signs, None)
                 continue
             # layer done: P, p already have inactive rows zeroed -> next layer's maps
             nxt = layer + 1
@@ -299,7 +296,7 @@ def exact_search(ctx, bounds, stats: dict, result):
             break
     if timed_out:
         return _with_certs(result(Verdict.TIMEOUT, None, "time limit hit during the exact search", 0.0), certs)
-    if uncertified:
+    if stats["exact_failed"]:
         return _with_certs(result(Verdict.UNKNOWN, None, f"{stats['exact_failed']} piece(s) could not be "
                                   "certified exactly", 0.0), certs)
     return _with_certs(result(Verdict.SAFE, None, f"every piece excluded by a rational Farkas certificate "
