@@ -100,16 +100,23 @@ def m2_script(widths, blocks):
         "exit 0;\n")
 
 
-def run_singular(widths, blocks, timeout):
-    with tempfile.NamedTemporaryFile("w", suffix=".sing", delete=False) as fh:
-        fh.write(singular_script(widths, blocks))
+def _run_script(cmd: list[str], script: str, suffix: str, timeout: float) -> str | None:
+    """Write ``script`` to a temporary file, run ``cmd + [file]``; its stdout, or None on timeout."""
+    with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False) as fh:
+        fh.write(script)
         path = fh.name
     try:
-        out = subprocess.run(["Singular", "-q", path], capture_output=True, text=True, timeout=timeout).stdout
+        return subprocess.run(cmd + [path], capture_output=True, text=True, timeout=timeout).stdout
     except subprocess.TimeoutExpired:
-        return None, None, f"> {timeout} s (timeout)"
+        return None
     finally:
         os.unlink(path)
+
+
+def run_singular(widths, blocks, timeout):
+    out = _run_script(["Singular", "-q"], singular_script(widths, blocks), ".sing", timeout)
+    if out is None:
+        return None, None, f"> {timeout} s (timeout)"
     e = re.search(r"ELIM_MS (\d+)", out)
     m = re.search(r"MINBASE_MS (\d+)", out)
     d = re.search(r"DEGREES ([\d ]*)", out)
@@ -120,15 +127,9 @@ def run_singular(widths, blocks, timeout):
 
 
 def run_m2(widths, blocks, timeout):
-    with tempfile.NamedTemporaryFile("w", suffix=".m2", delete=False) as fh:
-        fh.write(m2_script(widths, blocks))
-        path = fh.name
-    try:
-        out = subprocess.run(["M2", "--script", path], capture_output=True, text=True, timeout=timeout).stdout
-    except subprocess.TimeoutExpired:
+    out = _run_script(["M2", "--script"], m2_script(widths, blocks), ".m2", timeout)
+    if out is None:
         return None, f"> {timeout} s (timeout)"
-    finally:
-        os.unlink(path)
     k = re.search(r"KER_S ([\d.e-]+)", out)
     d = re.search(r"DEGREES \{([\d, ]*)\}", out)
     if not k:
