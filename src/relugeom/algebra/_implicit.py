@@ -1028,16 +1028,11 @@ class _Engine:
                 blk.Z = None
                 return
             # small block with new generators: the whole kernel, and the sparsest basis rows
-            # outside the lower part
+            # outside the lower part (reduced by the lower part's RREF)
             K, Z = self.lifted_kernel(blk.mons, blk.key)
             blk.kmod, blk.Z, blk.nul = K, Z, K.shape[0]
-            if blk.nul == 0:
-                blk.Zgen = Z
-                return
-            RL, pivL = self.lower_rref(parts, blk.N, upper=blk.nul)
-            if RL.shape[0] >= blk.nul:
-                blk.Zgen = np.zeros((0, blk.N), dtype=Z.dtype)
-                return
+            if RL is None:  # only the pivots were read back above
+                RL, pivL = self.lower_rref(parts, blk.N, upper=blk.nul)
             p0 = self.prime(0)
             pref = np.lexsort((np.arange(blk.nul), (Z != 0).sum(axis=1)))
             Kp = K[pref]

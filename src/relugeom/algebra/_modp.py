@@ -63,12 +63,16 @@ def rref_mod_p(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     return Rn, piv
 
 
+#: matrices with at most this fraction of non-zero entries are sent to flint entry by entry
+_SPARSE_FILL = 0.3
+
+
 def _to_nmod_mat(A: np.ndarray, p: int):
     """A residue matrix as a flint ``nmod_mat``.
 
-    Dense matrices go through ``fmpz_mat`` (the fastest bulk constructor we found,
-    about 0.14 µs per entry); sparse ones (at most ``_SPARSE_FILL`` non-zero) start from the zero matrix and
-    set only their non-zero entries.
+    Dense matrices go through ``fmpz_mat`` (the fastest bulk constructor we found, about
+    0.14 µs per entry); sparse ones start from the zero matrix and set only their non-zero
+    entries.
     """
     import flint
 
@@ -81,9 +85,6 @@ def _to_nmod_mat(A: np.ndarray, p: int):
             M[k // nc, k % nc] = v
         return M
     return flint.nmod_mat(flint.fmpz_mat(nr, nc, A.ravel().tolist()), p)
-
-
-_SPARSE_FILL = 0.3
 
 
 def _rref_data(A: np.ndarray, p: int, values: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -634,7 +634,7 @@ def network_from_theta(widths: Sequence[int], theta: object, bias: BiasMode | st
     """
     from ..network import ReLUNetwork
 
-    lay = ParameterLayout(tuple(int(w) for w in widths), BiasMode(bias))
+    lay = ParameterLayout(widths, bias)
     th = np.asarray(theta, dtype=float).reshape(1, -1)
     if th.shape[1] != lay.n_params:
         raise ValueError(f"theta must have {lay.n_params} entries for widths {tuple(widths)}; got {th.shape[1]}")

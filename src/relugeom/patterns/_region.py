@@ -394,12 +394,11 @@ def find_region_point(region: ActivationRegion, *, rng: object = None, max_resta
     lay = region._layout
     A = region.assignment
     L = lay.L
-    P = region.patterns
     widths = A.widths
-    offs = np.concatenate([[0], np.cumsum(widths[1:-1])])
+    pats = _layer_patterns(region)
 
     def layer_pattern(l: int) -> np.ndarray:
-        return P[:, offs[l]:offs[l + 1]]
+        return pats[l]
 
     # W-independent proof: a point with all-inactive layer l-1 has zero features at layer l
     # (no bias there) and must be inactive at layer l.
@@ -482,6 +481,12 @@ def find_region_point(region: ActivationRegion, *, rng: object = None, max_resta
                               "no parameter found (nothing is claimed about emptiness)")
 
 
+def _layer_patterns(region: ActivationRegion) -> list[np.ndarray]:
+    """The assigned patterns split by hidden layer: bool arrays (n_points, n_l)."""
+    offs = np.concatenate([[0], np.cumsum(region.assignment.widths[1:-1])])
+    return [region.patterns[:, offs[l]:offs[l + 1]] for l in range(len(offs) - 1)]
+
+
 def _hidden_feature_maps(region: ActivationRegion, Ws: list, bs: list, gen: np.random.Generator) -> list[np.ndarray]:
     """Hidden layers as matrices on their features (bias column last), random where missing."""
     widths = region.assignment.widths
@@ -511,10 +516,8 @@ def _alternate(region: ActivationRegion, Wts: list[np.ndarray], gen: np.random.G
     lay = region._layout
     widths = region.assignment.widths
     H_hidden = lay.L - 1
-    P = region.patterns
-    offs = np.concatenate([[0], np.cumsum(widths[1:-1])])
-    pats = [P[:, offs[m]:offs[m + 1]].astype(float) for m in range(H_hidden)]
-    n = P.shape[0]
+    pats = [p.astype(float) for p in _layer_patterns(region)]
+    n = region.patterns.shape[0]
     for _ in range(sweeps):
         for l in range(H_hidden):
             if time_limit is not None and time.perf_counter() - t0 > time_limit:
@@ -554,13 +557,13 @@ def _alternate(region: ActivationRegion, Wts: list[np.ndarray], gen: np.random.G
             if not res.optimal:
                 return None
             Wts[l] = res.x[:nl * f].reshape(nl, f)
-            theta = _theta_from_feature_maps(region, Wts, gen)
+            theta = _theta_from_feature_maps(region, Wts)
             if region.contains(theta, exact=True):
                 return theta
     return None
 
 
-def _theta_from_feature_maps(region: ActivationRegion, Wts: list[np.ndarray], gen: np.random.Generator) -> np.ndarray:
+def _theta_from_feature_maps(region: ActivationRegion, Wts: list[np.ndarray]) -> np.ndarray:
     lay = region._layout
     widths = region.assignment.widths
     Ws = [M[:, :widths[l]] for l, M in enumerate(Wts)]

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import logging
 import time
+from itertools import combinations
+from math import comb
 
 import numpy as np
 
@@ -51,11 +53,7 @@ def _initial_radius(net, rng: np.random.Generator) -> float:
     """Half-width covering the first layer's vertices (all, or a sample of n-subsets)."""
     W, b = np.asarray(net.weights[0], float), np.asarray(net.biases[0], float)
     N1, n = W.shape
-    from math import comb
-
     if comb(N1, n) <= _SAMPLE_SUBSETS:
-        from itertools import combinations
-
         idx = np.array(list(combinations(range(N1), n)), dtype=np.int64).reshape(-1, n)
     else:
         idx = np.argsort(rng.random((_SAMPLE_SUBSETS, N1)), axis=1)[:, :n]
