@@ -1,4 +1,10 @@
-"""ReLU networks: layers, evaluation, activation patterns, local affine maps, loaders.
+"""Networks: the one owner of network maths, and the loaders.
+
+:class:`Network` is any feed-forward piecewise-linear network (convolutions, pooling,
+residual connections, ReLU, leaky ReLU, max, clip, …) as a DAG of layers;
+:class:`ReLUNetwork` is the fully connected ReLU chain, its common special case. Both give
+every engine the same API: batched pre-activations, patterns and pieces, affine maps on
+patterns, exact evaluation, bounds, slices.
 
 Examples
 --------
@@ -7,11 +13,14 @@ Examples
 2
 """
 
+from ._graph import Network, NetworkBuilder, as_network
+from ._layers import Layer
 from ._io import load_network, load_npz, save_npz
 from ._network import ReLUNetwork
-from ._examples import example_network
+from ._examples import example_network, random_network
 
-__all__ = ["ReLUNetwork", "load_network", "load_npz", "save_npz", "example_network",
+__all__ = ["Network", "NetworkBuilder", "Layer", "ReLUNetwork", "as_network", "load_network",
+           "load_npz", "save_npz", "example_network", "random_network",
            "load_onnx", "save_onnx", "load_nnet", "save_nnet", "from_torch", "to_torch"]
 
 

@@ -1,4 +1,8 @@
-"""The :class:`ReLUNetwork` class: layers, evaluation, patterns, local affine maps."""
+"""The :class:`ReLUNetwork` class: the fully connected ReLU chain, the common special case.
+
+It is a :class:`~relugeom.network.Network` (its layers are ``dense``, ``relu``, …,
+``dense``) with fast dense implementations of the methods every engine uses.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import numpy as np
 
 from .._validation import as_array, as_points
 from ..errors import NetworkError
+from ._graph import Network
+from ._layers import Layer, lower
 
 __all__ = ["ReLUNetwork"]
 
@@ -55,7 +61,7 @@ def _check_layers(
     return tuple(Ws), tuple(bs)
 
 
-class ReLUNetwork:
+class ReLUNetwork(Network):
     r"""A fully connected ReLU network ``f(x) = W_L σ(… σ(W_1 x + b_1) …) + b_L``.
 
     Parameters
@@ -87,6 +93,90 @@ class ReLUNetwork:
 
     def __init__(self, weights: Sequence[object], biases: Sequence[object] | None = None):
         self.weights, self.biases = _check_layers(weights, biases)
+        self.name = None
+
+    # ------------------------------------------------------- as a Network
+    @cached_property
+    def input_shape(self) -> tuple[int, ...]:  # type: ignore[override]
+        """``(n_0,)``."""
+        return (self.widths[0],)
+
+    @cached_property
+    def layers(self) -> tuple[Layer, ...]:  # type: ignore[override]
+        """The layers ``input, dense, relu, …, dense`` (see :class:`Network`)."""
+        out = [Layer("input", (), {}, "input")]
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            out.append(Layer("dense", (len(out) - 1,), {"W": W, "b": b}, f"dense{len(out)}"))
+            if l < self.n_layers - 1:
+                out.append(Layer("relu", (len(out) - 1,), {}, f"relu{len(out)}"))
+        return tuple(out)
+
+    @property
+    def output_layer(self) -> int:  # type: ignore[override]
+        return len(self.layers) - 1
+
+    @cached_property
+    def _low(self):
+        return lower(self.input_shape, self.layers)
+
+    @property
+    def program(self):
+        """The lowered program (dense layers and ReLUs)."""
+        return self._low.program
+
+    @property
+    def is_dense_relu(self) -> bool:
+        """True: a fully connected ReLU chain."""
+        return True
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """``(n_L,)``."""
+        return (self.widths[-1],)
+
+    @property
+    def levels(self) -> list[tuple[int, int]]:
+        """Neuron ranges of the hidden layers."""
+        o = self.layer_offsets
+        return [(int(o[l]), int(o[l + 1])) for l in range(len(o) - 1)]
+
+    @property
+    def needs_merge(self) -> bool:
+        """False: every unit is a ReLU."""
+        return False
+
+    def to_relu_network(self) -> "ReLUNetwork":
+        """Itself."""
+        return self
+
+    def values_and_scales(self, x: object, neurons: slice | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-activations and their magnitudes ``|W| |h| + |b|`` (see :class:`Network`).
+
+        Examples
+        --------
+        >>> v, s = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]]).values_and_scales([[2.0]])
+        >>> v.tolist(), s.tolist()
+        ([[2.0, -2.0]], [[2.0, 2.0]])
+        """
+        h, _ = as_points(x, self.input_dim)
+        N = self.n_neurons
+        sl = neurons if neurons is not None else slice(0, N)
+        vals, scales = [], []
+        for l, (W, b) in enumerate(zip(self.weights[:-1], self.biases[:-1])):
+            a, e = int(self.layer_offsets[l]), int(self.layer_offsets[l + 1])
+            if e <= sl.start:
+                h = np.maximum(h @ W.T + b, 0.0)
+                continue
+            if a >= sl.stop:
+                break
+            z = h @ W.T + b
+            lo, hi = max(a, sl.start) - a, min(e, sl.stop) - a
+            vals.append(z[:, lo:hi])
+            scales.append(np.abs(h) @ np.abs(W[lo:hi]).T + np.abs(b[lo:hi]))
+            h = np.maximum(z, 0.0)
+        if not vals:
+            return np.zeros((len(h), 0)), np.zeros((len(h), 0))
+        return np.hstack(vals), np.hstack(scales)
 
     # ------------------------------------------------------------------ shape
     @cached_property
@@ -282,6 +372,117 @@ class ReLUNetwork:
         if not Gs:
             return np.zeros((0, self.input_dim)), np.zeros(0)
         return np.vstack(Gs), np.concatenate(gs)
+
+    def affine_maps(self, patterns: object) -> tuple[np.ndarray, np.ndarray]:
+        """Affine maps of many patterns: ``A`` ``(R, n_L, n_0)``, ``c`` ``(R, n_L)``.
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+        >>> A, c = net.affine_maps([[1, 0], [0, 1]]); A.ravel().tolist()
+        [1.0, -1.0]
+        """
+        P = self._patterns(patterns)
+        R, d = len(P), self.input_dim
+        A = np.broadcast_to(np.eye(d), (R, d, d))
+        c = np.zeros((R, d))
+        offs = self.layer_offsets
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            A = np.einsum("ij,rjk->rik", W, A)
+            c = c @ W.T + b
+            if l < self.n_layers - 1:
+                mask = P[:, offs[l]:offs[l + 1]].astype(float)
+                A = A * mask[:, :, None]
+                c = c * mask
+        return A, c
+
+    def preactivation_maps_many(self, patterns: object) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-activation maps of many patterns: ``(R, N, n_0)`` and ``(R, N)``.
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+        >>> G, g = net.preactivation_maps_many([[1, 0]]); G.ravel().tolist()
+        [1.0, -1.0]
+        """
+        P = self._patterns(patterns)
+        R, d = len(P), self.input_dim
+        J = np.broadcast_to(np.eye(d), (R, d, d))
+        c = np.zeros((R, d))
+        Gs, gs = [], []
+        offs = self.layer_offsets
+        for l, (W, b) in enumerate(zip(self.weights[:-1], self.biases[:-1])):
+            G = np.einsum("ij,rjk->rik", W, J)
+            g = c @ W.T + b
+            Gs.append(G)
+            gs.append(g)
+            mask = P[:, offs[l]:offs[l] + W.shape[0]]
+            J = G * mask[:, :, None]
+            c = g * mask
+        if not Gs:
+            return np.zeros((R, 0, d)), np.zeros((R, 0))
+        return np.concatenate(Gs, axis=1), np.concatenate(gs, axis=1)
+
+    def pattern_along(self, y: object, v: object, tol=None) -> np.ndarray:
+        """The pattern on the open segment ``(y, y + ε v)`` (see :meth:`Network.pattern_along`).
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+        >>> net.pattern_along(np.array([0.0]), np.array([1.0])).tolist()
+        [True, False]
+        """
+        from .._tol import resolve
+
+        tol = resolve(tol)
+        h = np.asarray(y, dtype=float).reshape(-1)
+        dh = np.asarray(v, dtype=float).reshape(-1)
+        out = []
+        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+            z = W @ h + b
+            dz = W @ dh
+            absW = np.abs(W)
+            zscale = absW @ np.abs(h) + np.abs(b)
+            dscale = absW @ np.abs(dh)
+            zero = np.abs(z) <= tol.zero_atol * (1.0 + zscale)
+            dpos = dz > tol.zero_atol * (1.0 + dscale)
+            act = np.where(zero, dpos, z > 0)
+            out.append(act)
+            h = np.where(act, z, 0.0)
+            dh = np.where(act, dz, 0.0)
+        if not out:
+            return np.zeros(0, dtype=bool)
+        return np.concatenate(out)
+
+    @cached_property
+    def _dense_exact(self):
+        from ._exact import DenseExact
+
+        return DenseExact(self)
+
+    def exact_pattern_at(self, x: object) -> tuple[list[bool], bool]:
+        """Exact pattern at a float point and whether it is strict (see :class:`Network`).
+
+        Examples
+        --------
+        >>> ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]]).exact_pattern_at([0.0])
+        ([False, False], False)
+        """
+        return self._dense_exact.pattern_at(np.asarray(x, dtype=float))
+
+    def exact_preactivation_maps(self, pattern: object, neurons=None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact maps of neurons' pre-activations on a pattern's region (see :class:`Network`).
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[0.5], [-1.0]], [[1.0, 1.0]]], [[0.25, 0.0], [0.0]])
+        >>> G, g = net.exact_preactivation_maps([True, True], [0]); G.tolist(), g.tolist()
+        ([[1/2]], [1/4])
+        """
+        p = list(np.asarray(pattern).astype(bool).reshape(-1))
+        p += [True] * (self.n_neurons - len(p))
+        ks = range(self.n_neurons) if neurons is None else neurons
+        return self._dense_exact.preactivation_maps(p, ks)
 
     # ----------------------------------------------------------- transforms
     def restrict(self, origin: object, directions: object) -> "ReLUNetwork":

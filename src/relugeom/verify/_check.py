@@ -46,7 +46,7 @@ import numpy as np
 
 from .._tol import Tolerance, resolve
 from ..polyhedra import LPStatus, solve_lp
-from ._bounds import crown_bounds, gradient_bounds, optimize_spec_alpha
+from ..network._bounds import crown_bounds, gradient_bounds, optimize_spec_alpha
 from ._sets import InputSet, UnsafeSet, as_input_set, as_unsafe_set, check_sizes
 from ._star import StarStats, iter_pieces
 

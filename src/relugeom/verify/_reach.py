@@ -18,7 +18,7 @@ import numpy as np
 from .._tol import Tolerance, resolve
 from .._validation import as_points
 from ..polyhedra import HPolytope, LPStatus, solve_lp
-from ._bounds import crown_bounds
+from ..network._bounds import crown_bounds
 from ._sets import as_input_set, check_sizes
 from ._star import StarStats, iter_pieces
 
