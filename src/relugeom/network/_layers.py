@@ -32,7 +32,7 @@ Examples
 ...           Layer("reshape", (1,), {"shape": (1, 2)}), Layer("maxpool", (2,), {"kernel": (2,)})]
 >>> lowered = lower((2,), layers)
 >>> lowered.program.n_neurons, [g.kind for g in lowered.groups]
-(1, ['max'])
+(1, ['maxpool'])
 """
 
 from __future__ import annotations
