@@ -14,7 +14,8 @@ from ._bounds import RegionBound, region_bounds
 from ._complex import CheckReport, Facet, Region, RegionComplex
 from ._enumerate import Method, RegionCount, Slice, count_regions, enumerate_regions
 from ._line import LineRegions, line_regions
+from ._plot import plot_complex
 
 __all__ = ["enumerate_regions", "count_regions", "RegionComplex", "Region", "Facet", "CheckReport",
            "Slice", "Method", "RegionCount", "RegionBound", "region_bounds", "line_regions",
-           "LineRegions"]
+           "LineRegions", "plot_complex"]
