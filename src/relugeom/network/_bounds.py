@@ -14,9 +14,14 @@ order ``1e-12`` relative to the weights, which the caller's tolerance covers.
 
 from __future__ import annotations
 
+import copy
+import logging
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BoxBounds", "crown_bounds", "interval_bounds", "gradient_bounds", "optimize_spec_alpha"]
 
@@ -36,6 +41,15 @@ class BoxBounds:
         ``spec_coef @ x + const`` minimised over the box).
     spec_argmin : ndarray (B, R, n_0) or None
         The box corner minimising each row's linear lower bound.
+    relax : list or dict or None
+        The ReLU relaxations used (internal: per hidden layer for a :class:`ReLUNetwork`,
+        per ReLU operation of the program for a general network).
+    level_method : list of str or None
+        How the pre-activation bounds of each level were computed: ``"crown"`` (a backward
+        linear relaxation, or bounds known to be as tight: the exact range of an affine
+        function, or every neuron already stable by interval arithmetic), ``"interval"``
+        (interval arithmetic: asked for, or the level was too wide for the CROWN budget) or
+        ``"symbolic"``.
     """
 
     pre_lb: list[np.ndarray]
@@ -43,7 +57,8 @@ class BoxBounds:
     spec_lb: np.ndarray | None = None
     spec_coef: np.ndarray | None = None
     spec_argmin: np.ndarray | None = None
-    relax: list | None = None
+    relax: list | dict | None = None
+    level_method: list[str] | None = None
 
     def n_unstable(self) -> np.ndarray:
         """Number of unstable neurons (``l < 0 < u``) per box.
@@ -165,36 +180,9 @@ def _relax_entry(l: np.ndarray, u: np.ndarray):
     return alpha, s, t, unst, live
 
 
-def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = None,
+def _crown_dense(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = None,
                  *, method: str = "crown") -> BoxBounds:
-    """Bounds of a network over a batch of boxes.
-
-    Parameters
-    ----------
-    net : ReLUNetwork
-    lo, hi : ndarray (B, n_0)
-        The boxes.
-    C : ndarray (R, n_L), optional
-        Output rows whose lower bounds ``min_x C f(x)`` are wanted.
-    method : {"crown", "symbolic", "interval"}
-        Intermediate bounds by backward linear relaxation (CROWN; tightest, cost quadratic
-        in depth), by forward symbolic linear bounds in the input variables (cheap; the
-        output rows still get a backward pass), or plain interval arithmetic.
-
-    Returns
-    -------
-    BoxBounds
-
-    Examples
-    --------
-    >>> from relugeom.network import ReLUNetwork
-    >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])       # |x|
-    >>> b = crown_bounds(net, np.array([[-1.0]]), np.array([[2.0]]), C=np.array([[1.0], [-1.0]]))
-    >>> b.pre_lb[0].tolist(), b.pre_ub[0].tolist()
-    ([[-1.0, -2.0]], [[2.0, 1.0]])
-    >>> bool(b.spec_lb[0, 1] >= -2.0 - 1e-12)                    # -|x| >= -2 on [-1, 2]
-    True
-    """
+    """Bounds of a :class:`ReLUNetwork` over boxes: the dense, tuned path of :func:`crown_bounds`."""
     if method not in ("crown", "symbolic", "interval"):
         raise ValueError(f"method must be 'crown', 'symbolic' or 'interval'; got {method!r}")
     lo = np.atleast_2d(np.asarray(lo, float))
@@ -255,7 +243,7 @@ def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = Non
         pre_lb.append(l)
         pre_ub.append(u)
         relax.append(_relax_entry(l, u))
-    out = BoxBounds(pre_lb, pre_ub, relax=relax)
+    out = BoxBounds(pre_lb, pre_ub, relax=relax, level_method=[method] * Lh)
     if C is not None:
         C = np.asarray(C, float)
         if method == "interval":
@@ -272,29 +260,10 @@ def crown_bounds(net, lo: np.ndarray, hi: np.ndarray, C: np.ndarray | None = Non
     return out
 
 
-def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                        C: np.ndarray, *, steps: int = 20, lr: float = 0.1,
-                        rows: np.ndarray | None = None) -> np.ndarray:
-    """Tighter lower bounds of ``C f(x)`` on boxes ``idx`` by optimising the lower slopes.
-
-    Every lower slope ``α ∈ [0, 1]`` of an unstable neuron gives a valid bound (α-CROWN,
-    Xu et al., ICLR 2021); the slopes are optimised per box and per row by projected Adam
-    on the bound (gradients by hand, in numpy), keeping the intermediate bounds fixed, and
-    the best bound seen is returned: shape ``(len(idx), R)``. Every bound returned is
-    evaluated exactly as the plain backward pass with clamped slopes, so it is valid
-    whatever the optimiser does. With ``rows`` (int array ``(len(idx), R')``) only those
-    rows of ``C`` are bounded for each box (shape ``(len(idx), R')``).
-
-    Examples
-    --------
-    >>> from relugeom.network._examples import random_network
-    >>> net = random_network((2, 6, 6, 1), rng=0)
-    >>> lo, hi = -np.ones((1, 2)), np.ones((1, 2))
-    >>> bb = crown_bounds(net, lo, hi, C=np.array([[1.0]]))
-    >>> opt = optimize_spec_alpha(net, bb, np.array([0]), lo, hi, np.array([[1.0]]))
-    >>> bool(opt[0, 0] >= bb.spec_lb[0, 0] - 1e-12)
-    True
-    """
+def _optimize_alpha_dense(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                          C: np.ndarray, *, steps: int = 20, lr: float = 0.1,
+                          rows: np.ndarray | None = None) -> np.ndarray:
+    """The dense path of :func:`optimize_spec_alpha`."""
     Ws, bs = net.weights, net.biases
     lo_i, hi_i = lo[idx], hi[idx]
     B, R = len(idx), C.shape[0]
@@ -353,24 +322,8 @@ def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi:
     return best
 
 
-def gradient_bounds(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Interval bounds of the input gradient of ``C f(x)`` over boxes ``idx``.
-
-    On a box every neuron's derivative is 0 (stable inactive), 1 (stable active) or some
-    value in ``[0, 1]`` (unstable); interval arithmetic backwards through the layers
-    bounds every partial derivative ``∂(C f)_r / ∂x_i`` wherever the gradient exists
-    (ReluVal's "smear", Wang et al., USENIX Security 2018). Returns ``(G_lo, G_hi)`` of
-    shape ``(len(idx), R, n_0)``.
-
-    Examples
-    --------
-    >>> from relugeom.network import ReLUNetwork
-    >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])       # |x|
-    >>> bb = crown_bounds(net, np.array([[-1.0], [1.0]]), np.array([[2.0], [2.0]]))
-    >>> g_lo, g_hi = gradient_bounds(net, bb, np.array([0, 1]), np.array([[1.0]]))
-    >>> g_lo[:, 0, 0].tolist(), g_hi[:, 0, 0].tolist()
-    ([-1.0, 1.0], [1.0, 1.0])
-    """
+def _gradient_bounds_dense(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The dense path of :func:`gradient_bounds`."""
     Ws = net.weights
     B = len(idx)
     G = np.broadcast_to(np.asarray(C, float) @ Ws[-1], (B,) + (C.shape[0], Ws[-1].shape[1]))
@@ -384,3 +337,447 @@ def gradient_bounds(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray) -> tuple
         Wp, Wn = np.maximum(Ws[k], 0.0), np.minimum(Ws[k], 0.0)
         lo_g, hi_g = _mm(lo_g, Wp) + _mm(hi_g, Wn), _mm(hi_g, Wp) + _mm(lo_g, Wn)
     return lo_g, hi_g
+
+
+# ======================================================================= general networks
+#: default work budget of the CROWN pass of one ReLU operation's intermediate bounds: boxes
+#: × rows (two per unstable neuron) × entries of the registers the pass goes through; an
+#: operation above it keeps its interval bounds
+CROWN_BUDGET = 2e9
+#: entries of one adjoint array of a backward pass (rows are processed in chunks of this)
+_CHUNK_FLOATS = 2 ** 22
+
+
+def _ancestors(prog, r: int) -> set[int]:
+    """The registers register ``r`` is computed from (``r`` included)."""
+    seen: set[int] = set()
+    stack = [r]
+    while stack:
+        q = stack.pop()
+        if q in seen:
+            continue
+        seen.add(q)
+        if q > 0:
+            stack.extend(prog.ops[q - 1].inputs)
+    return seen
+
+
+def _box_exact(prog) -> list[bool]:
+    """Per register: is interval arithmetic over an input box exact for every entry?
+
+    True when the register is reached from the input without a ReLU and through at most one
+    operation that mixes entries (dense, convolution, sum, combination of tensors); the
+    others (reshapes, selections, scaling, concatenation) map one entry to one entry.
+    """
+    from ._program import Conv, Const, Dense, LinComb, ReduceSum, Relu
+
+    mix = [0.0]
+    for op in prog.ops:
+        if isinstance(op, Relu):
+            m = np.inf
+        elif isinstance(op, Const):
+            m = 0.0
+        else:
+            m = max((mix[r] for r in op.inputs), default=0.0)
+            if isinstance(op, (Dense, Conv, ReduceSum)) or (isinstance(op, LinComb) and len(op.inputs) > 1):
+                m += 1.0
+        mix.append(m)
+    return [m <= 1.0 for m in mix]
+
+
+def _as_boxes(prog, lo: object, hi: object) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.atleast_2d(np.asarray(lo, dtype=float))
+    hi = np.atleast_2d(np.asarray(hi, dtype=float))
+    if lo.shape != hi.shape or lo.ndim != 2 or lo.shape[1] != prog.input_size:
+        raise ValueError(f"lo and hi must have shape (B, {prog.input_size}); got {lo.shape}, {hi.shape}")
+    return lo, hi
+
+
+def _backward_general(prog, target: int, Lam: np.ndarray, lo: np.ndarray, hi: np.ndarray, relax: dict,
+                      *, alphas: dict | None = None, stop: dict | None = None, keep: bool = False):
+    """Lower bounds of ``<Lam_j, z_target>`` over each box, backwards through the program.
+
+    ``Lam`` is ``(B, m, *shape of register target)``; ``relax`` maps each ReLU operation
+    on the way to its ``(alpha, s, t)`` (``(B, size)``); ``alphas`` replaces the lower
+    slopes by per-row ones ``(B, m, size)`` (α-CROWN); ``stop`` maps ReLU operations to
+    the interval ``(lo, hi)`` of their outputs, used instead of the relaxation (interval
+    arithmetic from there on). Returns ``(lb (B, m), coef (B, m, n_0) or None, kept)``,
+    ``kept`` the adjoints at the ReLU outputs (with ``keep``).
+    """
+    from ._program import Const, Relu
+
+    B, m = Lam.shape[:2]
+    n = B * m
+    adj = {target: Lam.reshape((n,) + prog.shapes[target])}
+    const = np.zeros((B, m))
+    kept: dict = {}
+    for i in range(target - 1, -1, -1):
+        g = adj.pop(i + 1, None)
+        if g is None:
+            continue
+        op = prog.ops[i]
+        if isinstance(op, Relu):
+            g3 = g.reshape(B, m, -1)
+            if keep:
+                kept[i] = g3
+            pos = np.maximum(g3, 0.0)
+            neg = g3 - pos
+            if stop is not None and i in stop:
+                l, u = stop[i]
+                const += np.einsum("bmk,bk->bm", pos, l) + np.einsum("bmk,bk->bm", neg, u)
+                continue
+            alpha, s, t = relax[i]
+            const += np.einsum("bmk,bk->bm", neg, t)
+            a = alphas[i] if alphas is not None and i in alphas else alpha[:, None, :]
+            parts = ((pos * a + neg * s[:, None, :]).reshape(g.shape),)
+        elif isinstance(op, Const):
+            const += g.reshape(B, m, -1) @ op.value.reshape(-1)
+            continue
+        else:
+            c = op.constant()
+            if c is not None:
+                const += g.reshape(B, m, -1) @ np.ravel(c)
+            parts = op.adjoint(g)
+        for r, gr in zip(op.inputs, parts):
+            adj[r] = gr if r not in adj else adj[r] + gr
+    g0 = adj.get(0)
+    if g0 is None:
+        return const, None, kept
+    Om = g0.reshape(B, m, -1)
+    pos = np.maximum(Om, 0.0)
+    lb = const + np.einsum("bmd,bd->bm", pos, lo) + np.einsum("bmd,bd->bm", Om - pos, hi)
+    return lb, Om, kept
+
+
+def _crown_rows(prog, relax: dict, r: int, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """CROWN lower and upper bounds ``(B, len(idx))`` of the entries ``idx`` of register ``r``."""
+    B = lo.shape[0]
+    shape = prog.shapes[r]
+    size = int(np.prod(shape, dtype=np.int64))
+    lbs, ubs = [], []
+    for s0 in range(0, len(idx), chunk):
+        ii = idx[s0: s0 + chunk]
+        k = len(ii)
+        E = np.zeros((2 * k, size))
+        E[np.arange(k), ii] = 1.0
+        E[k + np.arange(k), ii] = -1.0
+        Lam = np.ascontiguousarray(np.broadcast_to(E, (B, 2 * k, size))).reshape((B, 2 * k) + shape)
+        lb, _, _ = _backward_general(prog, r, Lam, lo, hi, relax)
+        lbs.append(lb[:, :k])
+        ubs.append(-lb[:, k:])
+    return np.concatenate(lbs, axis=1), np.concatenate(ubs, axis=1)
+
+
+def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
+                   budget: float) -> BoxBounds:
+    """:func:`crown_bounds` on the lowered program of any network."""
+    from ._program import Const, Relu
+
+    if method not in ("crown", "interval"):
+        raise ValueError(f"method must be 'crown' or 'interval' for a general network ('symbolic' "
+                         f"is for ReLUNetwork only); got {method!r}")
+    prog = net.program
+    lo, hi = _as_boxes(prog, lo, hi)
+    B = lo.shape[0]
+    n_ops = len(prog.ops)
+    sizes = [int(np.prod(s, dtype=np.int64)) for s in prog.shapes]
+    mid: list = [None] * (n_ops + 1)
+    rad: list = [None] * (n_ops + 1)
+    mid[0] = ((lo + hi) / 2).reshape((B,) + prog.input_shape)
+    rad[0] = ((hi - lo) / 2).reshape((B,) + prog.input_shape)
+    plb = np.empty((B, prog.n_neurons))
+    pub = np.empty((B, prog.n_neurons))
+    relax: dict = {}
+    outs: dict = {}
+    exact = _box_exact(prog)
+    fallback = [method == "interval"] * len(prog.levels)
+    for i, op in enumerate(prog.ops):
+        ins = op.inputs
+        if isinstance(op, Relu):
+            r = ins[0]
+            l = (mid[r] - rad[r]).reshape(B, -1)
+            u = (mid[r] + rad[r]).reshape(B, -1)
+            if method == "crown" and not exact[r]:
+                unst = np.flatnonzero(((l < 0) & (u > 0)).any(axis=0))
+                if len(unst):
+                    anc = _ancestors(prog, r)
+                    if B * 2 * len(unst) * sum(sizes[a] for a in anc) <= budget:
+                        chunk = max(1, int(_CHUNK_FLOATS // (2 * B * max(sizes[a] for a in anc))))
+                        cl, cu = _crown_rows(prog, relax, r, unst, lo, hi, chunk)
+                        l[:, unst] = np.maximum(l[:, unst], cl)
+                        u[:, unst] = np.minimum(u[:, unst], cu)
+                    else:
+                        fallback[op.level] = True
+                        log.debug("level %d: %d unstable neurons of %s exceed the CROWN budget; "
+                                  "interval bounds kept", op.level, len(unst), op)
+            plb[:, op.offset: op.offset + op.size] = l
+            pub[:, op.offset: op.offset + op.size] = u
+            relax[i] = _relaxation(l, u)
+            lp, up = np.maximum(l, 0.0), np.maximum(u, 0.0)
+            outs[i] = (lp, up)
+            mid[i + 1] = ((lp + up) / 2).reshape((B,) + op.shape)
+            rad[i + 1] = ((up - lp) / 2).reshape((B,) + op.shape)
+        elif isinstance(op, Const):
+            mid[i + 1] = np.broadcast_to(op.value, (B,) + op.shape)
+            rad[i + 1] = np.zeros((B,) + op.shape)
+        else:
+            mid[i + 1] = op.forward(*[mid[r] for r in ins])
+            rad[i + 1] = op.absolute(*[rad[r] for r in ins])
+        for r in ins:
+            if prog.last_use[r] == i and r != prog.output:
+                mid[r] = rad[r] = None
+    out = BoxBounds([plb[:, a:b] for a, b in prog.levels], [pub[:, a:b] for a, b in prog.levels],
+                    relax=relax, level_method=["interval" if f else "crown" for f in fallback])
+    if C is not None:
+        C = np.atleast_2d(np.asarray(C, dtype=float))
+        if C.shape[1] != prog.output_size:
+            raise ValueError(f"C must have {prog.output_size} columns; got {C.shape}")
+        R = C.shape[0]
+        Lam = np.ascontiguousarray(np.broadcast_to(C, (B, R, C.shape[1]))).reshape((B, R) + prog.output_shape)
+        if method == "interval":
+            out.spec_lb, _, _ = _backward_general(prog, prog.output, Lam, lo, hi, relax, stop=outs)
+        else:
+            lb, Om, _ = _backward_general(prog, prog.output, Lam, lo, hi, relax)
+            if Om is None:                                   # the output does not depend on x
+                Om = np.zeros((B, R, prog.input_size))
+            out.spec_lb = lb
+            out.spec_coef = Om
+            out.spec_argmin = np.where(Om > 0, lo[:, None, :], hi[:, None, :])
+    return out
+
+
+def _optimize_alpha_general(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                            C: np.ndarray, *, steps: int, lr: float, rows: np.ndarray | None) -> np.ndarray:
+    """:func:`optimize_spec_alpha` on the lowered program of any network."""
+    from ._program import Const, Relu
+
+    prog = net.program
+    idx = np.asarray(idx, dtype=np.int64)
+    lo_i, hi_i = np.asarray(lo, float)[idx], np.asarray(hi, float)[idx]
+    B = len(idx)
+    C = np.atleast_2d(np.asarray(C, dtype=float))
+    Cb = np.broadcast_to(C, (B,) + C.shape) if rows is None else C[np.asarray(rows, dtype=int).reshape(B, -1)]
+    R = Cb.shape[1]
+    Lam = np.ascontiguousarray(Cb).reshape((B, R) + prog.output_shape)
+    relax = {i: (a[idx], s[idx], t[idx]) for i, (a, s, t) in bb.relax.items()}
+    um = {i: (t > 0)[:, None, :] for i, (a, s, t) in relax.items()}
+    alphas = {i: np.repeat(a[:, None, :], R, axis=1) for i, (a, s, t) in relax.items()}
+    m1 = {i: np.zeros_like(a) for i, a in alphas.items()}
+    m2 = {i: np.zeros_like(a) for i, a in alphas.items()}
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    anc = _ancestors(prog, prog.output)
+    best = None
+    for it in range(steps + 1):
+        al = {i: np.where(um[i], alphas[i], relax[i][1][:, None, :]) for i in relax}
+        lb, Om, kept = _backward_general(prog, prog.output, Lam, lo_i, hi_i, relax, alphas=al, keep=True)
+        best = lb if best is None else np.maximum(best, lb)
+        if it == steps or Om is None:
+            break
+        # reverse of the backward pass: d lb / d (adjoint of each register), forwards
+        G: dict = {0: np.where(Om > 0, lo_i[:, None, :], hi_i[:, None, :]).reshape((B * R,) + prog.input_shape)}
+        for i, op in enumerate(prog.ops):
+            if i + 1 not in anc:
+                continue
+            if isinstance(op, Relu):
+                A = kept[i]
+                _, s, t = relax[i]
+                Gin = G[op.inputs[0]].reshape(B, R, -1)
+                grad = Gin * np.maximum(A, 0.0) * um[i]
+                m1[i] = beta1 * m1[i] + (1 - beta1) * grad
+                m2[i] = beta2 * m2[i] + (1 - beta2) * grad * grad
+                mh = m1[i] / (1 - beta1 ** (it + 1))
+                vh = m2[i] / (1 - beta2 ** (it + 1))
+                G[i + 1] = (Gin * np.where(A > 0, al[i], s[:, None, :]) + (A < 0) * t[:, None, :]
+                            ).reshape((B * R,) + op.shape)
+                alphas[i] = np.minimum(np.maximum(alphas[i] + lr * mh / (np.sqrt(vh) + eps), 0.0), 1.0)
+            elif isinstance(op, Const):
+                G[i + 1] = np.broadcast_to(op.value, (B * R,) + op.shape)
+            else:
+                G[i + 1] = op.forward(*[G[r] for r in op.inputs])
+            for r in op.inputs:
+                if prog.last_use[r] == i and r != prog.output:
+                    G.pop(r, None)
+    return best
+
+
+_ABS_OPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _abs_op(op):
+    """The operation with every coefficient replaced by its absolute value (for adjoints)."""
+    from ._program import Conv, Dense, LinComb
+
+    if not isinstance(op, (Dense, Conv, LinComb)):
+        return op                      # reshapes, selections, sums: coefficients 0 and 1
+    got = _ABS_OPS.get(op)
+    if got is None:
+        got = copy.copy(op)
+        if isinstance(op, LinComb):
+            got.coefs = [np.abs(c) for c in op.coefs]
+        else:
+            got.W = np.abs(op.W)
+        _ABS_OPS[op] = got
+    return got
+
+
+def _gradient_bounds_general(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gradient_bounds` on the lowered program of any network."""
+    from ._program import Const, Relu
+
+    prog = net.program
+    idx = np.asarray(idx, dtype=np.int64)
+    B = len(idx)
+    C = np.atleast_2d(np.asarray(C, dtype=float))
+    R = C.shape[0]
+    lb = np.concatenate(bb.pre_lb, axis=1)[idx]
+    ub = np.concatenate(bb.pre_ub, axis=1)[idx]
+    gm = {prog.output: np.ascontiguousarray(np.broadcast_to(C, (B, R, C.shape[1]))).reshape((B * R,) + prog.output_shape)}
+    gr = {prog.output: np.zeros((B * R,) + prog.output_shape)}
+    for i in range(prog.output - 1, -1, -1):
+        m = gm.pop(i + 1, None)
+        if m is None:
+            continue
+        r = gr.pop(i + 1)
+        op = prog.ops[i]
+        if isinstance(op, Relu):
+            l = lb[:, op.offset: op.offset + op.size][:, None, :]
+            u = ub[:, op.offset: op.offset + op.size][:, None, :]
+            g_lo, g_hi = (m - r).reshape(B, R, -1), (m + r).reshape(B, R, -1)
+            act, unst = l >= 0, (l < 0) & (u > 0)
+            g_lo = np.where(act, g_lo, np.where(unst, np.minimum(g_lo, 0.0), 0.0))
+            g_hi = np.where(act, g_hi, np.where(unst, np.maximum(g_hi, 0.0), 0.0))
+            shape = (B * R,) + prog.shapes[op.inputs[0]]
+            pm, pr = (((g_lo + g_hi) / 2).reshape(shape),), (((g_hi - g_lo) / 2).reshape(shape),)
+        elif isinstance(op, Const):
+            continue
+        else:
+            pm, pr = op.adjoint(m), _abs_op(op).adjoint(r)
+        for q, a, b in zip(op.inputs, pm, pr):
+            if q in gm:
+                gm[q], gr[q] = gm[q] + a, gr[q] + b
+            else:
+                gm[q], gr[q] = a, b
+    if 0 not in gm:
+        z = np.zeros((B, R, prog.input_size))
+        return z, z.copy()
+    m, r = gm[0].reshape(B, R, -1), gr[0].reshape(B, R, -1)
+    return m - r, m + r
+
+
+# ========================================================================= public entries
+def crown_bounds(net, lo: object, hi: object, C: object | None = None, *, method: str = "crown",
+                 budget: float = CROWN_BUDGET) -> BoxBounds:
+    """Bounds of a network over a batch of boxes: every pre-activation, and ``C f(x)``.
+
+    The backward linear relaxation (CROWN, Zhang et al. 2018) runs on the lowered program
+    (every operation's ``adjoint`` and ``constant``, the ReLU relaxation), batched over the
+    boxes. A :class:`~relugeom.network.ReLUNetwork` takes the dense path (tuned for ACAS
+    Xu); any other :class:`~relugeom.network.Network` the general one, where each ReLU
+    operation's bounds are interval bounds, tightened by a CROWN pass for the neurons they
+    leave unstable when that pass fits ``budget`` (``BoxBounds.level_method`` says which
+    levels got it). Interval arithmetic is exact (and CROWN skipped) on pre-activations
+    that are one affine operation of the input.
+
+    Parameters
+    ----------
+    net : Network or ReLUNetwork
+    lo, hi : ndarray (B, input_dim)
+        The boxes.
+    C : ndarray (R, output_dim), optional
+        Output rows whose lower bounds ``min_x C f(x)`` are wanted.
+    method : {"crown", "symbolic", "interval"}
+        Intermediate bounds by backward linear relaxation (CROWN; tightest, cost quadratic
+        in depth), by forward symbolic linear bounds in the input variables (cheap; the
+        output rows still get a backward pass; ReLUNetwork only), or plain interval
+        arithmetic.
+    budget : float
+        General networks: the largest CROWN pass (boxes × rows × entries of the registers
+        it goes through) run for one ReLU operation; wider ones keep interval bounds.
+
+    Returns
+    -------
+    BoxBounds
+        ``pre_lb``/``pre_ub`` one array ``(B, width)`` per level (``net.levels``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown method or boxes of the wrong shape.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])       # |x|
+    >>> b = crown_bounds(net, np.array([[-1.0]]), np.array([[2.0]]), C=np.array([[1.0], [-1.0]]))
+    >>> b.pre_lb[0].tolist(), b.pre_ub[0].tolist()
+    ([[-1.0, -2.0]], [[2.0, 1.0]])
+    >>> bool(b.spec_lb[0, 1] >= -2.0 - 1e-12)                    # -|x| >= -2 on [-1, 2]
+    True
+
+    Any network: here ``max(x0, x1)`` on ``[0, 1] × [-1, 2]``.
+
+    >>> from relugeom.network import NetworkBuilder
+    >>> nb = NetworkBuilder((2,)); mx = nb.build(nb.reduce_max(nb.input, axes=(0,)))
+    >>> b = crown_bounds(mx, [[0.0, -1.0]], [[1.0, 2.0]], C=[[1.0]])
+    >>> b.pre_lb[0].tolist(), b.level_method, round(float(b.spec_lb[0, 0]), 6)
+    ([[-2.0]], ['crown'], 0.0)
+    """
+    from ._graph import as_network
+
+    net = as_network(net)
+    if getattr(net, "is_dense_relu", False):
+        return _crown_dense(net, lo, hi, C, method=method)
+    return _crown_general(net, lo, hi, C, method, float(budget))
+
+
+def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                        C: np.ndarray, *, steps: int = 20, lr: float = 0.1,
+                        rows: np.ndarray | None = None) -> np.ndarray:
+    """Tighter lower bounds of ``C f(x)`` on boxes ``idx`` by optimising the lower slopes.
+
+    Every lower slope ``α ∈ [0, 1]`` of an unstable neuron gives a valid bound (α-CROWN,
+    Xu et al., ICLR 2021); the slopes are optimised per box and per row by projected Adam
+    on the bound (gradients by hand, in numpy: the reverse of the backward pass is a
+    forward pass through the operations), keeping the intermediate bounds ``bb`` fixed,
+    and the best bound seen is returned: shape ``(len(idx), R)``. Every bound returned is
+    evaluated exactly as the plain backward pass with clamped slopes, so it is valid
+    whatever the optimiser does. With ``rows`` (int array ``(len(idx), R')``) only those
+    rows of ``C`` are bounded for each box (shape ``(len(idx), R')``).
+
+    Examples
+    --------
+    >>> from relugeom.network._examples import random_network
+    >>> net = random_network((2, 6, 6, 1), rng=0)
+    >>> lo, hi = -np.ones((1, 2)), np.ones((1, 2))
+    >>> bb = crown_bounds(net, lo, hi, C=np.array([[1.0]]))
+    >>> opt = optimize_spec_alpha(net, bb, np.array([0]), lo, hi, np.array([[1.0]]))
+    >>> bool(opt[0, 0] >= bb.spec_lb[0, 0] - 1e-12)
+    True
+    """
+    if getattr(net, "is_dense_relu", False):
+        return _optimize_alpha_dense(net, bb, idx, lo, hi, C, steps=steps, lr=lr, rows=rows)
+    return _optimize_alpha_general(net, bb, idx, lo, hi, C, steps=steps, lr=lr, rows=rows)
+
+
+def gradient_bounds(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Interval bounds of the input gradient of ``C f(x)`` over boxes ``idx``.
+
+    On a box every neuron's derivative is 0 (stable inactive), 1 (stable active) or some
+    value in ``[0, 1]`` (unstable); interval arithmetic backwards through the operations
+    bounds every partial derivative ``∂(C f)_r / ∂x_i`` wherever the gradient exists
+    (ReluVal's "smear", Wang et al., USENIX Security 2018). Returns ``(G_lo, G_hi)`` of
+    shape ``(len(idx), R, input_dim)``.
+
+    Examples
+    --------
+    >>> from relugeom.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])       # |x|
+    >>> bb = crown_bounds(net, np.array([[-1.0], [1.0]]), np.array([[2.0], [2.0]]))
+    >>> g_lo, g_hi = gradient_bounds(net, bb, np.array([0, 1]), np.array([[1.0]]))
+    >>> g_lo[:, 0, 0].tolist(), g_hi[:, 0, 0].tolist()
+    ([-1.0, 1.0], [1.0, 1.0])
+    """
+    if getattr(net, "is_dense_relu", False):
+        return _gradient_bounds_dense(net, bb, idx, C)
+    return _gradient_bounds_general(net, bb, idx, C)
