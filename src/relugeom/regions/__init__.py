@@ -15,7 +15,8 @@ from ._complex import CheckReport, Facet, Region, RegionComplex
 from ._enumerate import Method, RegionCount, Slice, count_regions, enumerate_regions
 from ._line import LineRegions, line_regions
 from ._plot import plot_complex
+from ._slices import load_point, slice_through
 
 __all__ = ["enumerate_regions", "count_regions", "RegionComplex", "Region", "Facet", "CheckReport",
            "Slice", "Method", "RegionCount", "RegionBound", "region_bounds", "line_regions",
-           "LineRegions", "plot_complex"]
+           "LineRegions", "plot_complex", "slice_through", "load_point"]
