@@ -193,6 +193,10 @@ def load_point(spec: str | os.PathLike, input_shape_or_dim: int | tuple[int, ...
     if path.suffix.lower() != ".npy":
         raise ValueError(f"{path}: expected a .npy array file or vnnlib:FILE.vnnlib; got suffix "
                          f"{path.suffix or '(none)'!r}")
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    if magic != b"\x93NUMPY":
+        raise ValueError(f"{path}: not a readable .npy array (no NumPy header); save the point with np.save")
     try:
         arr = np.load(path, allow_pickle=False)
     except ValueError as exc:
