@@ -6,12 +6,22 @@ Examples (shell)::
     relugeom regions net.onnx --box -2 2 --json out.json --plot out.png
     relugeom regions net.nnet --domain prop.vnnlib --count-only --json counts.json
     relugeom regions net.npz --unbounded --method lp
+    relugeom regions net.onnx --slice a.npy b.npy c.npy --box -0.25 1.25 --plot slice.png
+    relugeom regions net.onnx --slice vnnlib:p0.vnnlib vnnlib:p1.vnnlib vnnlib:p2.vnnlib --json s.json
+
+With ``--slice P0 P1 P2`` the regions are enumerated on the plane
+``x = P0 + s (P1 - P0) + t (P2 - P0)``, ``(s, t)`` in ``[LO, HI]^2`` (``--box LO HI``,
+default 0 1); each point is a ``.npy`` array (input shape or flat) or ``vnnlib:FILE``, the
+centre of a VNN-LIB property's input box. The picture colours regions by the predicted
+class and draws the decision boundary.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import time
 from pathlib import Path
 
@@ -28,8 +38,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help='JSON H-polytope ({"A": .., "b": ..} or {"lo": .., "hi": ..}) or a .vnnlib '
                           "property (its input constraints)")
     dom.add_argument("--unbounded", action="store_true", help="all of R^d (unbounded regions included)")
+    parser.add_argument("--slice", nargs=3, metavar=("P0", "P1", "P2"),
+                        help="enumerate on the plane through three inputs, x = P0 + s (P1 - P0) + t (P2 - P0); "
+                             "each a .npy array (input shape or flat) or vnnlib:FILE (the centre of its input "
+                             "box); --box LO HI then bounds (s, t) (default 0 1)")
     parser.add_argument("--json", metavar="OUT", help="write the complex (or, with --count-only, the counts) as JSON")
-    parser.add_argument("--plot", metavar="OUT.png", help="draw the complex (2-D inputs)")
+    parser.add_argument("--plot", metavar="OUT.png", help="draw the complex (1-D and 2-D inputs, or a --slice)")
+    parser.add_argument("--color-by", choices=["class", "pattern", "value", "piece", "output"], default=None,
+                        help="colour of the --plot regions (default: class for a --slice of a network with "
+                             "several outputs, else pattern)")
+    parser.add_argument("--output", type=int, default=None, metavar="K",
+                        help="with --color-by output: the output drawn (default 0)")
     parser.add_argument("--max-regions", type=int, default=None, metavar="N", help="stop after N regions (partial result)")
     parser.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop after S seconds (partial result)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
@@ -111,11 +130,107 @@ def print_bounds(bounds, n_regions: int) -> None:
         print(f"  {b.name:<18} {_fmt_int(b.value):>22}   ({tag})")
 
 
+def validate_args(args: argparse.Namespace) -> None:
+    """Check every argument of ``relugeom regions`` before any work is done.
+
+    Raises one ValueError naming the first problem: missing input files, output paths whose
+    directory is missing or not writable, non-finite or empty boxes, options that do not go
+    together.
+    """
+    _need_file("NET", args.net)
+    if args.domain:
+        _need_file("--domain", args.domain)
+    for opt, val in (("--max-regions", args.max_regions), ("--jobs", args.jobs)):
+        if val is not None and val < 1:
+            raise ValueError(f"{opt} must be a positive integer; got {val}")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise ValueError(f"--time-limit must be a positive number of seconds; got {args.time_limit}")
+    if args.box and not all(math.isfinite(v) for v in args.box):
+        raise ValueError(f"--box values must be finite numbers; got {' '.join(map(str, args.box))}")
+    if args.box and len(args.box) % 2 == 0:
+        pairs = list(zip(args.box[0::2], args.box[1::2]))
+        bad = [i for i, (lo, hi) in enumerate(pairs) if not lo < hi]
+        if bad:
+            lo, hi = pairs[bad[0]]
+            raise ValueError(f"--box needs LO < HI; got LO={lo}, HI={hi}")
+    if args.slice:
+        if args.domain or args.unbounded:
+            raise ValueError("--slice takes its domain from --box LO HI (slice coordinates); "
+                             "drop --domain/--unbounded")
+        if args.box and len(args.box) != 2:
+            raise ValueError(f"--box with --slice needs 2 values LO HI (the square [LO, HI]^2 of (s, t)); "
+                             f"got {len(args.box)}")
+        for name, spec in zip(("P0", "P1", "P2"), args.slice):
+            if spec.startswith("vnnlib:"):
+                _need_file(f"--slice {name}", spec[len("vnnlib:"):])
+            else:
+                _need_file(f"--slice {name}", spec)
+                if Path(spec).suffix.lower() != ".npy":
+                    raise ValueError(f"--slice {name} {spec}: expected a .npy array file or vnnlib:FILE.vnnlib")
+    if args.count_only and args.plot:
+        raise ValueError("--plot needs the complex; drop --count-only")
+    if args.color_by and not args.plot:
+        raise ValueError("--color-by styles the picture; add --plot OUT.png")
+    if args.output is not None:
+        if args.color_by != "output":
+            raise ValueError("--output K goes with --color-by output")
+        if args.output < 0:
+            raise ValueError(f"--output must be a non-negative output index; got {args.output}")
+    if args.json and args.plot and Path(args.json).resolve() == Path(args.plot).resolve():
+        raise ValueError("--json and --plot name the same file")
+    if args.json:
+        _need_writable("--json", args.json)
+    if args.plot:
+        _need_writable("--plot", args.plot)
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        fmt = Path(args.plot).suffix.lower().lstrip(".")
+        formats = FigureCanvasBase.get_supported_filetypes()
+        if fmt not in formats:
+            raise ValueError(f"--plot {args.plot}: unknown picture format {fmt or '(no suffix)'!r}; "
+                             f"use one of {', '.join(sorted(formats))}")
+
+
+def _need_file(opt: str, path: str) -> None:
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"{opt} {path}: no such file")
+    if not p.is_file():
+        raise ValueError(f"{opt} {path}: not a regular file")
+
+
+def _need_writable(opt: str, path: str) -> None:
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"{opt} {path}: is a directory; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"{opt} {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise ValueError(f"{opt} {path}: not writable")
+
+
+def _describe(net) -> str:
+    if getattr(net, "is_dense_relu", False):
+        return f"widths {'-'.join(map(str, net.widths))}  ({net.n_neurons} hidden neurons)"
+    shape = "x".join(map(str, getattr(net, "input_shape", (net.input_dim,))))
+    return f"input {shape}, {net.output_dim} outputs  ({net.n_neurons} piecewise-linear units)"
+
+
+def _classes(net, X: np.ndarray) -> list[int]:
+    """Predicted classes (argmax; a single output is read as a logit, class 1 where f > 0)."""
+    Y = np.asarray(net(X), float).reshape(len(X), -1)
+    if Y.shape[1] == 1:
+        return (Y[:, 0] > 0).astype(int).tolist()
+    return Y.argmax(axis=1).tolist()
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``relugeom regions``."""
     from ..network import load_network
     from ..regions import count_regions, enumerate_regions, region_bounds
 
+    validate_args(args)
     t0 = time.perf_counter()
     default = None
     if Path(args.net).suffix.lower() == ".nnet":
@@ -129,12 +244,29 @@ def run(args: argparse.Namespace) -> int:
         net = load_network(args.net)
     t_load = time.perf_counter() - t0
     d = net.input_dim
-    domain = domain_from_args(args, d, default)
-    dom_text = "R^%d (unbounded)" % d if isinstance(domain, str) else repr(domain)
-    if len(dom_text) > 100:
-        dom_text = f"H-polytope in R^{d} with {domain.n_constraints} inequalities"
-    print(f"network  {args.net}  widths {'-'.join(map(str, net.widths))}  ({net.n_neurons} hidden neurons)")
-    print(f"domain   {dom_text}")
+    dense = bool(getattr(net, "is_dense_relu", False))
+    print(f"network  {args.net}  {_describe(net)}")
+    slice_info = None
+    if args.slice:
+        from ..regions import load_point, slice_through
+
+        shape = tuple(getattr(net, "input_shape", (d,)))
+        pts = np.stack([load_point(spec, shape) for spec in args.slice])
+        lo, hi = args.box if args.box else (0.0, 1.0)
+        domain = slice_through(*pts, box=(lo, hi))
+        cls = _classes(net, pts)
+        slice_info = {"points": list(args.slice), "box": [lo, hi], "point_classes": cls}
+        print(f"slice    x = P0 + s (P1 - P0) + t (P2 - P0),  (s, t) in [{lo:g}, {hi:g}]^2")
+        for name, spec, k in zip(("P0", "P1", "P2"), args.slice, cls):
+            print(f"  {name} = {spec}   predicted class {k}")
+        arch_widths = (2, *net.widths[1:]) if dense else None
+    else:
+        domain = domain_from_args(args, d, default)
+        dom_text = "R^%d (unbounded)" % d if isinstance(domain, str) else repr(domain)
+        if len(dom_text) > 100:
+            dom_text = f"H-polytope in R^{d} with {domain.n_constraints} inequalities"
+        print(f"domain   {dom_text}")
+        arch_widths = tuple(net.widths) if dense else None
     kw = dict(method=args.method, max_regions=args.max_regions, time_limit=args.time_limit,
               progress=args.progress, n_jobs=args.jobs)
     t1 = time.perf_counter()
@@ -148,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - t1
         n, pieces, complete, reason = cx.n_regions, cx.n_linear_pieces(), cx.complete, cx.reason
         method = str(cx.stats.get("method", args.method))
-    bounds = region_bounds(net.widths)
+    bounds = region_bounds(arch_widths) if arch_widths is not None else []
     status = "complete" if complete else f"INCOMPLETE (stopped by {reason})"
     print(f"regions  {n:,}   ({status})")
     if pieces is not None:
@@ -156,8 +288,9 @@ def run(args: argparse.Namespace) -> int:
     if cx is not None:
         print(f"facets   {cx.n_facets:,}   ({cx.n_interior_facets:,} interior)")
     print(f"time     {seconds:.3f} s enumerate ({method}), {t_load:.3f} s load")
-    print("bounds for this architecture:")
-    print_bounds(bounds, n)
+    if bounds:
+        print("bounds for this architecture" + (" (on a 2-D slice):" if args.slice else ":"))
+        print_bounds(bounds, n)
     report = None
     if args.check and cx is not None:
         report = cx.check(max_facets=5000)
@@ -166,26 +299,38 @@ def run(args: argparse.Namespace) -> int:
         if cx is None:
             data = {"n_regions": n, "n_linear_pieces": pieces, "complete": complete, "reason": reason,
                     "method": method, "seconds": seconds, "load_seconds": t_load,
-                    "widths": list(net.widths), "domain": domain if isinstance(domain, str) else domain.to_dict(),
+                    "domain": domain if isinstance(domain, str) else
+                    (domain.domain.to_dict() if args.slice else domain.to_dict()),
                     "tolerance": cnt.tolerance.as_dict(), "bounds": [b.to_dict() for b in bounds]}
+            if dense:
+                data["widths"] = list(net.widths)
+            if args.slice:
+                data["slice"] = domain.to_dict()
         else:
             data = cx.to_dict()
             data["seconds"] = seconds
             data["load_seconds"] = t_load
             if report is not None:
                 data["check"] = {k: v for k, v in report.checks.items()}
+            if args.slice:
+                data["region_classes"] = _classes(cx.net, cx.points) if cx.n_regions else []
+        if slice_info is not None:
+            data["slice"].update(slice_info)
         Path(args.json).write_text(json.dumps(data))
         print(f"wrote    {args.json}")
     if args.plot:
-        if cx is None:
-            raise ValueError("--plot needs the complex; drop --count-only")
-        save_plot(cx, args.plot, title=f"{Path(args.net).name}: {n:,} regions")
+        color_by = args.color_by or ("class" if args.slice and net.output_dim >= 2 else "pattern")
+        kwargs = {"output": args.output} if color_by == "output" else {}
+        save_plot(cx, args.plot, title=Path(args.net).name, color_by=color_by, **kwargs)
         print(f"wrote    {args.plot}")
     return 0
 
 
-def save_plot(cx, path: str, *, title: str = "", color_by: str = "pattern") -> None:
-    """Draw a 2-D (or 1-D) complex into a PNG with the Agg backend."""
+def save_plot(cx, path: str, *, title: str = "", color_by: str = "pattern", **kwargs) -> None:
+    """Draw a 2-D (or 1-D) complex into a picture file with the Agg backend.
+
+    The title is ``title`` above the counts of :func:`relugeom.regions.plot_complex`.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,11 +338,12 @@ def save_plot(cx, path: str, *, title: str = "", color_by: str = "pattern") -> N
 
     if cx.dim not in (1, 2):
         raise ValueError(f"--plot draws 1-D and 2-D input spaces; this network's input is {cx.dim}-D "
-                         "(enumerate a 2-D Slice in Python to draw it)")
-    fig, ax = plt.subplots(figsize=(6.5, 6.5), dpi=150)
-    cx.plot(ax, color_by=color_by)
+                         "(use --slice P0 P1 P2 to draw the plane through three inputs)")
+    wide = color_by in ("class", "output") or cx.dim == 1
+    fig, ax = plt.subplots(figsize=(7.6, 6.5) if wide else (6.5, 6.5), dpi=150)
+    cx.plot(ax, color_by=color_by, **kwargs)
     if title:
-        ax.set_title(title)
+        ax.set_title(f"{title}\n{ax.get_title()}" if ax.get_title() else title)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
