@@ -46,6 +46,7 @@ import numpy as np
 
 from .._tol import Tolerance, resolve
 from ..polyhedra import LPStatus, solve_lp
+from ..network import as_network
 from ..network._bounds import crown_bounds, gradient_bounds, optimize_spec_alpha
 from ._sets import InputSet, UnsafeSet, as_input_set, as_unsafe_set, check_sizes
 from ._star import StarStats, iter_pieces
@@ -53,6 +54,14 @@ from ._star import StarStats, iter_pieces
 log = logging.getLogger(__name__)
 
 __all__ = ["Verdict", "Counterexample", "SafetyResult", "check_safety"]
+
+#: general networks (not ReLUNetwork): input parts with at most this many non-degenerate
+#: coordinates are split (branch and bound over input boxes); larger ones get CROWN and
+#: α-CROWN bounds over the whole part only (splitting thousands of pixels proves nothing)
+SPLIT_MAX_DIM = 16
+#: LP walks over regions need the dense maps of every neuron in the input; they run when
+#: neurons × input dimension is at most this (always for a ReLUNetwork)
+WALK_MAX_ENTRIES = 2_000_000
 
 
 class Verdict(str, Enum):
@@ -171,19 +180,9 @@ def _box_volume(lo: np.ndarray, hi: np.ndarray, active: np.ndarray) -> np.ndarra
     return np.prod(w, axis=-1) if w.shape[-1] else np.ones(w.shape[:-1])
 
 
-def _jacobians(net, X: np.ndarray) -> np.ndarray:
-    """Jacobians (n, n_L, n_0) of the network at points X (on the region of each point)."""
-    n, d = X.shape
-    h = X
-    JT = np.broadcast_to(np.eye(d), (n, d, d)).reshape(n * d, d)   # rows: (point, input dir)
-    for W, b in zip(net.weights[:-1], net.biases[:-1]):
-        z = h @ W.T + b
-        mask = z > 0
-        JT = (JT @ W.T).reshape(n, d, -1) * mask[:, None, :]
-        JT = JT.reshape(n * d, -1)
-        h = np.where(mask, z, 0.0)
-    JT = (JT @ net.weights[-1].T).reshape(n, d, -1)
-    return np.transpose(JT, (0, 2, 1))
+def _walk_affordable(net) -> bool:
+    """Whether LP walks over regions are affordable (dense maps of every neuron in the input)."""
+    return net.is_dense_relu or net.n_neurons * net.input_dim <= WALK_MAX_ENTRIES
 
 
 class _Ctx:
@@ -255,7 +254,8 @@ def _region_lp(net, uns: UnsafeSet, j: int, pattern: np.ndarray, lo, hi, Pin, to
 
 
 def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int = 4000,
-             n_pgd: int = 64, pgd_steps: int = 40, n_walk: int = 3, walk_hops: int = 15):
+             n_pgd: int = 64, pgd_steps: int = 40, n_walk: int = 3, walk_hops: int = 15,
+             eta0: float = 0.1):
     net, ins, uns, tol = ctx.net, ctx.ins, ctx.uns, ctx.tol
     for k in range(len(ins)):
         lo, hi = ins.part_bounds(k, tol=tol)
@@ -282,7 +282,7 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
                 return cex, "random sampling"
         # sign-gradient descent on the margin
         Z = X[best].copy()
-        eta = 0.1
+        eta = eta0
         for _ in range(pgd_steps):
             Y = net(Z)
             S = uns.row_slack(Y)
@@ -290,8 +290,7 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
             jstar = np.argmin(pm, axis=1)
             Smask = np.where(uns.group[None, :] == jstar[:, None], S, -np.inf)
             rstar = np.argmax(Smask, axis=1)
-            J = _jacobians(net, Z)
-            grad = np.einsum("no,nod->nd", uns.C[rstar], J)
+            grad = net.gradient(Z, uns.C)[np.arange(len(Z)), rstar]
             Z = np.clip(Z - eta * width * np.sign(grad), lo, hi)
             eta *= 0.9
             stats["falsify_points"] += len(Z)
@@ -322,7 +321,10 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
 def _walk(net, uns: UnsafeSet, x0: np.ndarray, lo, hi, Pin, tol: Tolerance, stats: dict, *,
           hops: int, key: str = "walk_lps") -> np.ndarray | None:
     """From ``x0``: the most violating point of its region; then cross the most blocking
-    facet while that improves. Returns a point with margin ``<= tol.feas_atol`` or None."""
+    facet while that improves. Returns a point with margin ``<= tol.feas_atol`` or None.
+    (None at once when the network is too large for dense region maps.)"""
+    if not _walk_affordable(net):
+        return None
     pattern = net.activation_patterns(x0[None])[0]
     j = int(np.argmin(uns.part_margins(net(x0)[None])[0]))
     best_t = np.inf
@@ -610,6 +612,40 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
     return _PartOutcome(incomplete or "limit", None, covered, total, stats, "")
 
 
+def _bound_whole_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: Tolerance,
+                      *, alpha_steps: int = 100) -> _PartOutcome:
+    """A high-dimensional input part of a general network: CROWN, then α-CROWN on the rows
+    of the unsafe parts still open, over the whole part (no splitting). Status "safe",
+    "cex" (a bound minimiser or the centre is a counterexample) or "unsplit"."""
+    stats = {"boxes": 1, "alpha_boxes": 0}
+    K = uns.n_parts
+    onehot = (uns.group[None, :] == np.arange(K)[:, None])          # (K, R)
+    total = float(_box_volume(lo0, hi0, (hi0 - lo0) > 0))
+    lo, hi = lo0[None], hi0[None]
+    bb = crown_bounds(net, lo, hi, uns.C)
+    lbs = bb.spec_lb[0].copy()
+    Xc = np.vstack([(lo0 + hi0)[None] / 2, bb.spec_argmin[0]])
+    if Pin is not None:
+        Xc = Xc[np.all(Xc @ Pin[0].T - Pin[1] <= tol.feas_atol, axis=1)]
+    if len(Xc):
+        mc = uns.margin(net(Xc))
+        i = int(np.argmin(mc))
+        if mc[i] <= tol.feas_atol:
+            return _PartOutcome("cex", Xc[i], 0.0, total, stats, "a minimiser of the linear bounds")
+    part_ok = (onehot & (lbs > uns.d)[None, :]).any(axis=1)
+    if not part_ok.all() and alpha_steps:
+        rows = np.flatnonzero(~part_ok[uns.group])
+        stats["alpha_boxes"] += 1
+        better = optimize_spec_alpha(net, bb, np.array([0]), lo, hi, uns.C, steps=alpha_steps,
+                                     rows=rows[None])
+        lbs[rows] = np.maximum(lbs[rows], better[0])
+        part_ok = (onehot & (lbs > uns.d)[None, :]).any(axis=1)
+    stats["open_parts"] = int((~part_ok).sum())
+    if part_ok.all():
+        return _PartOutcome("safe", None, total, total, stats, "")
+    return _PartOutcome("unsplit", None, 0.0, total, stats, "")
+
+
 def _lookahead_dims(net, uns: UnsafeSet, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray,
                     active: np.ndarray, onehot: np.ndarray) -> np.ndarray:
     """For each box, the input coordinate whose bisection improves the bounds most.
@@ -661,7 +697,13 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
 
     Parameters
     ----------
-    net : ReLUNetwork
+    net : Network or ReLUNetwork
+        Any piecewise-linear network (convolutions, residual connections, pooling, …). A
+        :class:`~relugeom.network.ReLUNetwork` takes the dense path tuned for ACAS Xu. On
+        other networks, input parts of at most ``SPLIT_MAX_DIM`` dimensions are split as
+        for dense ones (with the general bounds); larger ones (images) get CROWN and
+        α-CROWN bounds over the whole part and more falsification, and end UNKNOWN when
+        neither decides (no neuron splitting).
     input_set : Box, HPolytope, list of them, or InputSet
         Bounded input polytopes (a union).
     unsafe : HPolytope, list of them, or UnsafeSet
@@ -694,6 +736,8 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
 
     Raises
     ------
+    TypeError
+        If ``net`` is not a relugeom network.
     ValueError
         If the set dimensions do not match the network.
     EmptyDomainError, UnboundedError
@@ -709,8 +753,20 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
     >>> r = check_safety(net, Box([-1], [2]), HPolytope([[-1.0]], [-1.5]), rng=0)
     >>> r.verdict.value, bool(abs(r.counterexample.y[0]) >= 1.5)
     ('unsafe', True)
+
+    Any network, e.g. a max-pool over a convolution:
+
+    >>> from relugeom.network import NetworkBuilder
+    >>> b = NetworkBuilder((1, 3))
+    >>> h = b.maxpool(b.relu(b.conv(b.input, [[[1.0, -1.0]]])), kernel=(2,))
+    >>> mp = b.build(b.flatten(h))                          # max(relu(x0 - x1), relu(x1 - x2))
+    >>> check_safety(mp, Box([0, 0, 0], [1, 1, 1]), HPolytope([[-1.0]], [-1.5]), rng=0).verdict.value
+    'safe'
+    >>> check_safety(mp, Box([0, 0, 0], [1, 1, 1]), HPolytope([[-1.0]], [-0.9]), rng=0).verdict.value
+    'unsafe'
     """
     t0 = time.monotonic()
+    net = as_network(net)
     tol = resolve(tol)
     if isinstance(rng, np.random.Generator):
         gen, seed = rng, None
@@ -741,7 +797,9 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
     for k in range(len(ins)):
         lo0, hi0 = bounds[k]
         Pin = None if ins.is_box(k) else (ins.parts[k].A, ins.parts[k].b)
-        if executor is None:
+        if not net.is_dense_relu and np.count_nonzero(hi0 > lo0) > SPLIT_MAX_DIM:
+            outs = [_bound_whole_part(net, uns, lo0, hi0, Pin, tol)]
+        elif executor is None:
             outs = [_bab_part(net, uns, lo0, hi0, Pin, tol, deadline, max_splits, progress=progress)]
         else:
             subs = _split_root(lo0, hi0, 8)
@@ -768,6 +826,15 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
                 incomplete.add("numeric")
             elif o.status != "safe":
                 incomplete.add(o.status)
+    if "unsplit" in incomplete and falsify:
+        # not proven and too wide to split: spend a little more on falsification (PGD from
+        # fresh random points, other step sizes) before answering UNKNOWN
+        for eta0 in (0.25, 0.05, 0.5):
+            if ctx.out_of_time():
+                break
+            cex, how = _falsify(ctx, gen, stats, n_random=1000, n_pgd=32, pgd_steps=80, eta0=eta0)
+            if cex is not None:
+                return result(Verdict.UNSAFE, cex, f"counterexample found by {how} (restart)", 0.0)
     if not incomplete:
         return result(Verdict.SAFE, None,
                       "every sub-box excluded by linear-relaxation bounds or an LP "
@@ -775,5 +842,12 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
     cov = covered / total if total > 0 else 0.0
     if "timeout" in incomplete:
         return result(Verdict.TIMEOUT, None, f"time limit hit; {cov:.1%} of the input volume proven safe", cov)
-    why = "work limit (max_splits) hit" if "limit" in incomplete else "numerical trouble in some LPs"
+    if "unsplit" in incomplete:
+        why = (f"not proven by CROWN and α-CROWN over the whole input set, which has too many "
+               f"dimensions ({net.input_dim}) to split (general networks split at most {SPLIT_MAX_DIM}; "
+               "neuron splitting is not implemented); falsification found no counterexample")
+    elif "limit" in incomplete:
+        why = "work limit (max_splits) hit"
+    else:
+        why = "numerical trouble in some LPs"
     return result(Verdict.UNKNOWN, None, f"{why}; {cov:.1%} of the input volume proven safe", cov)

@@ -146,23 +146,34 @@ def farkas_exact(Mq: list[list[Fraction]], hq: list[Fraction], tol) -> tuple[Fra
     return tuple(full)
 
 
-def _exact_maps(net):
-    Wq = [[[_fq(v) for v in row] for row in W] for W in net.weights]
-    bq = [[_fq(v) for v in b] for b in net.biases]
-    return Wq, bq
+def _fr(v) -> Fraction:
+    """An exact rational (``fmpq``) as a Fraction."""
+    return Fraction(int(v.p), int(v.q))
 
 
-def _matmul(W: list[list[Fraction]], M: list[list[Fraction]]) -> list[list[Fraction]]:
-    cols = list(zip(*M)) if M else []
-    return [[sum((w * c for w, c in zip(row, col)), Fraction(0)) for col in cols] for row in W]
+def _output_network(net):
+    """``net`` with one more ReLU level on its (flat) outputs: the exact maps of that level's
+    pre-activations are the exact affine maps of the outputs on a region."""
+    from ..network import Layer, Network
 
-
-def _matvec(W: list[list[Fraction]], v: list[Fraction]) -> list[Fraction]:
-    return [sum((w * x for w, x in zip(row, v)), Fraction(0)) for row in W]
+    layers = list(net.layers)
+    o = net.output_layer
+    if tuple(net.output_shape) != (net.output_dim,):
+        layers.append(Layer("reshape", (o,), {"shape": (net.output_dim,)}, "exact_flatten"))
+        o = len(layers) - 1
+    layers.append(Layer("relu", (o,), {}, "exact_output"))
+    aug = Network(layers, net.input_shape)
+    assert aug.levels[-1] == (net.n_neurons, net.n_neurons + net.output_dim)
+    return aug
 
 
 def exact_search(ctx, bounds, stats: dict, result):
     """The ``exact=True`` path of :func:`~relugeom.verify.check_safety`.
+
+    Neurons are decided level by level (``net.levels``); the float and exact maps of a
+    level's pre-activations on a piece come from the network (``preactivation_maps``,
+    ``exact_preactivation_maps``) for the piece's pattern, the exact output map from the
+    exact pre-activations of an extra ReLU level on the outputs.
 
     Examples
     --------
@@ -178,8 +189,10 @@ def exact_search(ctx, bounds, stats: dict, result):
 
     net, ins, uns, tol = ctx.net, ctx.ins, ctx.uns, ctx.tol
     d = net.input_dim
-    Lh = net.n_layers - 1
-    Wq, bq = _exact_maps(net)
+    levels = net.levels
+    aug = _output_network(net)
+    out_neurons = np.arange(net.n_neurons, net.n_neurons + net.output_dim)
+    out_active = np.ones(net.output_dim, dtype=bool)
     Cq = [[_fq(v) for v in row] for row in uns.C]
     dq = [_fq(v) for v in uns.d]
     certs: list[ExactCertificate] = []
@@ -195,7 +208,14 @@ def exact_search(ctx, bounds, stats: dict, result):
             stats["exact_certificates"] += 1
             certs.append(ExactCertificate(k, kind, signs, jj, y))
 
-    eye = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
+    def level_maps(pat: np.ndarray, level: int):
+        """Float and exact maps of the pre-activations of a level (they depend on the
+        pattern of the levels before it only)."""
+        a, b = levels[level]
+        G, g = net.preactivation_maps(pat)
+        Gq, gq = net.exact_preactivation_maps(pat, range(a, b))
+        return G[a:b], g[a:b], [[_fr(v) for v in row] for row in Gq], [_fr(v) for v in gq]
+
     for k in range(len(ins)):
         lo, hi = bounds[k]
         part = ins.parts[k]
@@ -205,16 +225,19 @@ def exact_search(ctx, bounds, stats: dict, result):
         b0 = np.concatenate(bf)
         Aq0 = [[_fq(v) for v in row] for row in A0]
         bq0 = [_fq(v) for v in b0]
-        # node: (float rows, exact rows, layer, neuron, P, p, Pq, pq, signs)
-        P0, p0 = net.weights[0], net.biases[0]
-        stack = [(A0, b0, Aq0, bq0, 0, 0, P0, p0, _matmul(Wq[0], eye), list(bq[0]), ())]
+        # node: (float rows, exact rows, level, neuron in level, level maps, pattern, signs)
+        stack = [(A0, b0, Aq0, bq0, 0, 0, None, np.zeros(net.n_neurons, dtype=bool), ())]
         while stack:
             if ctx.out_of_time():
                 timed_out = True
                 break
-            A, b, Aq, bqq, layer, j, P, p, Pq, pq, signs = stack.pop()
-            if layer == Lh:
+            A, b, Aq, bqq, layer, j, maps, pat, signs = stack.pop()
+            if layer == len(levels):
                 stats["exact_pieces"] += 1
+                P, p = net.affine_map(pat)
+                Gq, gq = aug.exact_preactivation_maps(np.concatenate([pat, out_active]), out_neurons)
+                Pq = [[_fr(v) for v in row] for row in Gq]
+                pq = [_fr(v) for v in gq]
                 for jj in range(uns.n_parts):
                     rows = np.flatnonzero(uns.group == jj)
                     Cj = uns.C[rows]
@@ -236,10 +259,14 @@ def exact_search(ctx, bounds, stats: dict, result):
                                       for r_ in rows]
                     certify_empty(Mq, hq, k, "leaf", signs, int(jj))
                 continue
+            if maps is None:
+                maps = level_maps(pat, layer)
+            P, p, Pq, pq = maps
+            start = levels[layer][0]
             n_k = P.shape[0]
             split = False
             while j < n_k:
-                gid = int(net.layer_offsets[layer] + j)
+                gid = int(start + j)
                 g, g0 = P[j], p[j]
                 lo_r = solve_lp(g, A, b, tol=tol)
                 hi_r = solve_lp(-g, A, b, tol=tol)
@@ -260,38 +287,24 @@ def exact_search(ctx, bounds, stats: dict, result):
                         stats["exact_certificates"] += 1
                         certs.append(ExactCertificate(k, "side", signs, None, y))
                         signs = signs + ((gid, side),)
-                        if side < 0:
-                            Pq = [r_ if i != j else [Fraction(0)] * d for i, r_ in enumerate(Pq)]
-                            pq = [v if i != j else Fraction(0) for i, v in enumerate(pq)]
-                            P = P.copy()
-                            p = p.copy()
-                            P[j] = 0.0
-                            p[j] = 0.0
+                        pat[gid] = side > 0
                         j += 1
                         continue
                 # split along z_j = 0 (both halves kept: the union covers the piece)
                 on = (np.vstack([A, -g[None]]), np.append(b, g0), Aq + [[-v for v in Pq[j]]], bqq + [pq[j]])
                 off = (np.vstack([A, g[None]]), np.append(b, -g0), Aq + [list(Pq[j])], bqq + [-pq[j]])
-                P_off, p_off = P.copy(), p.copy()
-                P_off[j] = 0.0
-                p_off[j] = 0.0
-                Pq_off = [r_ if i != j else [Fraction(0)] * d for i, r_ in enumerate(Pq)]
-                pq_off = [v if i != j else Fraction(0) for i, v in enumerate(pq)]
-                stack.append((*off, layer, j + 1, P_off, p_off, Pq_off, pq_off, signs + ((gid, -1),)))
-                stack.append((*on, layer, j + 1, P, p, Pq, pq, signs + ((gid, 1),)))
+                pat_on, pat_off = pat.copy(), pat.copy()
+                pat_on[gid], pat_off[gid] = True, False
+                stack.append((*off, layer, j + 1, maps, pat_off, signs + ((gid, -1),)))
+                stack.append((*on, layer, j + 1, maps, pat_on, signs + ((gid, 1),)))
                 split = True
                 break
             if split or j < n_k:
                 if not split:  # empty piece (float LP infeasible): certify it
                     certify_empty(Aq, bqq, k, "side", signs, None)
                 continue
-            # layer done: P, p already have inactive rows zeroed -> next layer's maps
-            nxt = layer + 1
-            P2 = net.weights[nxt] @ P
-            p2 = net.weights[nxt] @ p + net.biases[nxt]
-            Pq2 = _matmul(Wq[nxt], Pq)
-            pq2 = [a + c for a, c in zip(_matvec(Wq[nxt], pq), bq[nxt])]
-            stack.append((A, b, Aq, bqq, nxt, 0, P2, p2, Pq2, pq2, signs))
+            # level done: the next level's maps are read from the pattern when it is popped
+            stack.append((A, b, Aq, bqq, layer + 1, 0, None, pat, signs))
         if timed_out:
             break
     if timed_out:

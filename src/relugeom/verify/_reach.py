@@ -18,6 +18,7 @@ import numpy as np
 from .._tol import Tolerance, resolve
 from .._validation import as_points
 from ..polyhedra import HPolytope, LPStatus, solve_lp
+from ..network import as_network
 from ..network._bounds import crown_bounds
 from ._sets import as_input_set, check_sizes
 from ._star import StarStats, iter_pieces
@@ -202,7 +203,9 @@ def reachable_set(net, input_set: object, *, max_pieces: int | None = None,
 
     Parameters
     ----------
-    net : ReLUNetwork
+    net : Network or ReLUNetwork
+        Any piecewise-linear network (pieces are regions of its neurons, see
+        :func:`relugeom.verify._star.iter_pieces`); meant for small input dimensions.
     input_set : Box, HPolytope, list of them, or InputSet
     max_pieces : int, optional
         Stop after this many pieces (result marked incomplete).
@@ -224,6 +227,7 @@ def reachable_set(net, input_set: object, *, max_pieces: int | None = None,
     7
     """
     t0 = time.monotonic()
+    net = as_network(net)
     tol = resolve(tol)
     ins = as_input_set(input_set)
     check_sizes(net, ins)

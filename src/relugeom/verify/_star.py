@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .._tol import Tolerance
+from ..network import as_network
 from ..polyhedra import LPStatus, solve_lp
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,10 @@ def iter_pieces(net, lo: np.ndarray, hi: np.ndarray, A0: np.ndarray, b0: np.ndar
 
     Parameters
     ----------
-    net : ReLUNetwork
+    net : Network or ReLUNetwork
+        A :class:`ReLUNetwork` is processed layer by layer with its dense matrices; any
+        other network level by level (``net.levels``), the maps of a level's neurons on a
+        piece read from ``net.preactivation_maps`` of the piece's pattern.
     lo, hi : ndarray (n_0,)
         A box containing the polytope (its bounds enter every LP as variable bounds).
     A0, b0 : ndarray
@@ -98,7 +102,7 @@ def iter_pieces(net, lo: np.ndarray, hi: np.ndarray, A0: np.ndarray, b0: np.ndar
     prune : callable, optional
         ``prune(A, b, out_A, out_c, layer)`` is called when a hidden layer is complete, with
         the piece and the affine map of that layer's post-activations; returning True drops
-        the piece (the caller proved it irrelevant).
+        the piece (the caller proved it irrelevant). ReLUNetwork only.
     stats : StarStats, optional
         Filled with counters.
 
@@ -116,10 +120,17 @@ def iter_pieces(net, lo: np.ndarray, hi: np.ndarray, A0: np.ndarray, b0: np.ndar
     >>> len(ps)
     7
     """
+    net = as_network(net)
     st = stats if stats is not None else StarStats()
     d = net.input_dim
     lo = np.asarray(lo, float)
     hi = np.asarray(hi, float)
+    if not net.is_dense_relu:
+        if prune is not None:
+            raise ValueError("prune is only supported for a ReLUNetwork")
+        yield from _iter_pieces_general(net, lo, hi, A0, b0, tol=tol, pre_lb=pre_lb, pre_ub=pre_ub,
+                                        witness=witness, deadline=deadline, st=st)
+        return
     Ws, bs = net.weights, net.biases
     Lh = net.n_layers - 1
     offs = net.layer_offsets
@@ -206,3 +217,88 @@ def iter_pieces(net, lo: np.ndarray, hi: np.ndarray, A0: np.ndarray, b0: np.ndar
         if prune is not None and prune(A, b, M, m, k):
             continue
         stack.append((A, b, k + 1, 0, Ws[k + 1] @ M, Ws[k + 1] @ m + bs[k + 1], pat, w))
+
+
+def _iter_pieces_general(net, lo: np.ndarray, hi: np.ndarray, A0: np.ndarray, b0: np.ndarray, *,
+                         tol: Tolerance, pre_lb, pre_ub, witness, deadline, st: StarStats) -> Iterator[Piece]:
+    """:func:`iter_pieces` for any network, level by level (the same decisions as the dense path)."""
+    d = net.input_dim
+    levels = net.levels
+    if witness is None:
+        r = solve_lp(np.zeros(d), A0 if len(b0) else None, b0 if len(b0) else None,
+                     bounds=list(zip(lo, hi)), tol=tol)
+        st.n_lp += 1
+        if r.status is not LPStatus.OPTIMAL:
+            return
+        witness = r.x
+    # a stack of (A, b, level, j, maps of the level's neurons or None, pattern, witness)
+    stack = [(A0, b0, 0, 0, None, np.zeros(net.n_neurons, dtype=bool), np.asarray(witness, float))]
+    while stack:
+        if deadline is not None and time.monotonic() > deadline:
+            st.timed_out = True
+            return
+        A, b, k, j, maps, pat, w = stack.pop()
+        if k == len(levels):  # every level done: the network is one affine map on the piece
+            st.n_pieces += 1
+            out_A, out_c = net.affine_map(pat)
+            yield Piece(A, b, pat, out_A, out_c, w)
+            continue
+        start, stop = levels[k]
+        if maps is None:      # the level's pre-activations depend on the levels before it only
+            G, g = net.preactivation_maps(pat)
+            maps = (G[start:stop], g[start:stop])
+        P, p = maps
+        n_k = stop - start
+        split = False
+        while j < n_k:
+            g_, g0 = P[j], p[j]
+            gid = start + j
+            if pre_lb is not None and pre_lb[gid] >= 0:
+                pat[gid] = True
+                j += 1
+                continue
+            if pre_ub is not None and pre_ub[gid] <= 0:
+                j += 1
+                continue
+            gp, gn = np.maximum(g_, 0.0), np.minimum(g_, 0.0)
+            zmin = gp @ lo + gn @ hi + g0
+            zmax = gp @ hi + gn @ lo + g0
+            if zmin >= 0:
+                pat[gid] = True
+                j += 1
+                continue
+            if zmax <= 0:
+                j += 1
+                continue
+            zw = g_ @ w + g0
+            st.n_lp += 1
+            status, v, xo = _lp_range(g_, A, b, lo, hi, tol, +1 if zw > 0 else -1)
+            if status is LPStatus.INFEASIBLE:
+                break
+            if v is not None:
+                v = v + g0
+            if v is not None and zw > 0 and v >= 0:
+                pat[gid] = True
+                j += 1
+                continue
+            if v is not None and zw <= 0 and v <= 0:
+                j += 1
+                continue
+            if xo is None:
+                log.debug("LP failed at neuron %d; splitting without a witness", gid)
+                xo = w
+            st.n_splits += 1
+            A_on = np.vstack([A, -g_[None, :]])
+            b_on = np.append(b, g0)
+            A_off = np.vstack([A, g_[None, :]])
+            b_off = np.append(b, -g0)
+            pat_on, pat_off = pat.copy(), pat.copy()
+            pat_on[gid] = True
+            w_on, w_off = (w, xo) if zw > 0 else (xo, w)
+            stack.append((A_off, b_off, k, j + 1, maps, pat_off, w_off))
+            stack.append((A_on, b_on, k, j + 1, maps, pat_on, w_on))
+            split = True
+            break
+        if split or j < n_k:  # split, or an empty piece
+            continue
+        stack.append((A, b, k + 1, 0, None, pat, w))
