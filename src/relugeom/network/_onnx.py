@@ -603,8 +603,15 @@ class _Reader:
             li = self._fold_shift(t.layer, L, ls, sh)
             if li is not None:
                 return self.fit(li, out)
+        li = self.lift(t.layer, max(len(ls), *(c.ndim for c in (sc, sh) if c is not None)))
         params = {"scale": np.array(1.0) if sc is None else sc, "shift": sh}
-        return self.fit(self.emit("affine", (t.layer,), params), out)
+        return self.fit(self.emit("affine", (li,), params), out)
+
+    def lift(self, li: int, rank: int) -> int:
+        """Layer ``li`` with leading unit axes up to ``rank`` (so that per-sample tensors
+        of different ranks broadcast as ONNX says once the program's batch axis is in front)."""
+        s = self.lshape(li)
+        return li if len(s) >= rank else self.reshape(li, (1,) * (rank - len(s)) + s)
 
     def _fold_shift(self, li: int, L: Layer, ls: tuple[int, ...], sh: np.ndarray) -> int | None:
         """A constant added to a layer without constant: one layer with that constant."""
@@ -645,6 +652,8 @@ class _Reader:
             else:
                 ins.append(t.layer)
                 cs.append(float(c))
+        R = max(len(self.lshape(i)) for i in ins)
+        ins = [self.lift(i, R) for i in ins]
         return self.fit(self.emit("add", ins, {"coefs": cs}), out)
 
     def unit(self, kind: str, t: _T, params: dict | None = None) -> _T:
@@ -841,6 +850,8 @@ class _Reader:
         ins = [v.layer if isinstance(v, _T) else self.const(_strip(_f64(v))) for v in vals]
         if len(ins) == 1:
             return self.fit(ins[0], out)
+        R = max(len(self.lshape(i)) for i in ins)
+        ins = [self.lift(i, R) for i in ins]
         return self.fit(self.emit(kind, ins, {}), out)
 
     def op_Max(self, node, args, attrs):
@@ -1446,7 +1457,8 @@ def load_onnx(source: str | os.PathLike | Any) -> Network:
         li = reader.emit("reshape", (0,), {"shape": reader.input_shape}, "identity")
     layers, out = _prune(reader.layers, li)
     net = Network(layers, reader.input_shape, out, name=graph.name or None)
-    if {l.kind for l in layers} <= _DENSE_KINDS:
+    found = {l.kind for l in layers}
+    if found <= _DENSE_KINDS and found & {"dense", "relu"}:
         rn = net.as_relu_network()
         if rn is not None:
             log.debug("loaded %s as a ReLU network, widths %s", where, rn.widths)
@@ -1471,7 +1483,9 @@ def save_onnx(net: Network, path: str | os.PathLike, *, dtype: str = "float64", 
     ``Abs``, ``Clip``, ``Max``, ``Min``, ``MaxPool``, ``ReduceMax`` and ``ReduceMin``.
     Weights are initializers only. The model passes ``onnx.checker.check_model``,
     onnxruntime runs it, and :func:`load_onnx` reads it back with the same layer kinds and
-    units, computing exactly the same function when ``dtype="float64"``.
+    units, computing exactly the same function when ``dtype="float64"`` (below opset 11 the
+    bounds of a clip and the value of a pad are float32 attributes: exact when they are
+    float32 numbers).
 
     Parameters
     ----------
@@ -1719,7 +1733,7 @@ class _Writer:
             self.node("Relu", [x], out)
         elif k == "leaky_relu":
             a = np.asarray(p["alpha"], dtype=np.float64)
-            if a.ndim == 0:
+            if a.ndim == 0 and float(np.float32(a)) == float(a):  # the attribute is a float32
                 self.node("LeakyRelu", [x], out, alpha=float(a))
             else:
                 self.node("PRelu", [x, self.init(a, "slope")], out)
