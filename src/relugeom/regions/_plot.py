@@ -24,7 +24,7 @@ from enum import Enum
 
 import numpy as np
 
-from ..polyhedra import Box  # noqa: F401 (doctest)
+from ..polyhedra import Box
 
 __all__ = ["plot_complex", "class_cells", "decision_boundary", "ClassCells", "class_palette"]
 
@@ -542,9 +542,13 @@ def _plot_2d(cx, ax, *, mode, edgecolor, linewidth, cmap, colorbar, output, name
             ax.add_collection(LineCollection(segs, colors=boundary_color, linewidths=boundary_width,
                                              capstyle="round", zorder=3, label="decision boundary"))
     nonempty = [p for p in polys if len(p)]
-    if nonempty:
+    lo = hi = None
+    if isinstance(cx.domain, Box):  # the whole domain, also where an incomplete complex has holes
+        lo, hi = np.asarray(cx.domain.lo, float), np.asarray(cx.domain.hi, float)
+    elif nonempty:
         lo = np.min([p.min(axis=0) for p in nonempty], axis=0)
         hi = np.max([p.max(axis=0) for p in nonempty], axis=0)
+    if lo is not None:
         pad = 0.02 * (hi - lo)
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
@@ -556,7 +560,7 @@ def _plot_2d(cx, ax, *, mode, edgecolor, linewidth, cmap, colorbar, output, name
         label = "f(x)" if mode == "value" else f"output {output}" + (
             f" ({names[output]})" if names[output] != str(output) else "")
         plt.colorbar(sm, ax=ax, shrink=0.8, label=label)
-    if mode == "class" and legend:
+    if mode == "class" and legend and len(class_cells(cx).cls):
         _class_legend(ax, np.unique(class_cells(cx).cls), names, decision_boundary and
                       len(_cells_and_edges(cx)[1]) > 0, boundary_color, boundary_width)
 
