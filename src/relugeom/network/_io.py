@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NetworkError
+from ._graph import Network
 from ._network import ReLUNetwork
 
 __all__ = ["load_npz", "save_npz", "load_network"]
@@ -57,8 +58,13 @@ def save_npz(net: ReLUNetwork, path: str | os.PathLike) -> None:
     np.savez(path, **arrays)
 
 
-def load_network(path: str | os.PathLike) -> ReLUNetwork:
+def load_network(path: str | os.PathLike) -> Network:
     """Load a network by file extension: ``.npz``, ``.onnx`` or ``.nnet``.
+
+    ``.npz`` and ``.nnet`` files hold fully connected ReLU networks (a
+    :class:`ReLUNetwork`); an ONNX file gives a :class:`ReLUNetwork` when its graph is a
+    fully connected ReLU chain and a :class:`Network` otherwise (see
+    :func:`relugeom.network.load_onnx`).
 
     Examples
     --------
