@@ -6,7 +6,17 @@ linear relaxation is the usual one (Zhang et al., CROWN, NeurIPS 2018; Singh et 
 DeepPoly, POPL 2019): an unstable neuron with pre-activation bounds ``l < 0 < u`` satisfies
 ``α z <= relu(z) <= u (z - l) / (u - l)`` with ``α ∈ {0, 1}`` chosen adaptively
 (``α = 1`` when ``u > -l``). Bounds are propagated backwards from each layer to the input
-box; every bound is also intersected with interval arithmetic.
+box; every intermediate bound is also intersected with interval arithmetic.
+
+Two implementations share these definitions: the dense one for
+:class:`~relugeom.network.ReLUNetwork` (matrices, tuned for ACAS Xu), and the general one,
+which runs on the lowered program of any :class:`~relugeom.network.Network`: backwards,
+every affine operation applies its ``adjoint`` and adds its ``constant``, every ReLU its
+relaxation; the reverse of that pass (for α-CROWN's gradients) is a forward pass. On a dense
+chain both give the same numbers (to rounding). The output bounds ``spec_lb`` are the
+linear bound's own minimum (not intersected with interval arithmetic, so that
+``spec_coef``/``spec_argmin`` describe them); they can be looser than interval arithmetic
+when a relaxation with ``α = 1`` dominates.
 
 All bounds are sound in real arithmetic; computed in float64 they carry rounding errors of
 order ``1e-12`` relative to the weights, which the caller's tolerance covers.

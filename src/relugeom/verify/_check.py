@@ -22,6 +22,16 @@ Method
    neurons (or a deep one) is split exactly into regions (:mod:`relugeom.verify._star`),
    one LP per region.
 
+General networks
+----------------
+Any :class:`~relugeom.network.Network` (convolutions, residual connections, pooling, …) is
+checked the same way, with the general bounds of :mod:`relugeom.network._bounds`, gradients
+from ``net.gradient`` and region maps from the network; LP walks run only when the dense
+maps of all neurons are small (``WALK_MAX_ENTRIES``). Input parts of more than
+``SPLIT_MAX_DIM`` dimensions (images) are not split: they get CROWN and α-CROWN bounds over
+the whole part, falsification with restarts, and end UNKNOWN (with the reason) when
+neither decides. A :class:`~relugeom.network.ReLUNetwork` keeps the dense path.
+
 Guarantees
 ----------
 SAFE is returned only when every box was excluded by a bound (``lb > d`` in floating point)
@@ -180,6 +190,15 @@ def _box_volume(lo: np.ndarray, hi: np.ndarray, active: np.ndarray) -> np.ndarra
     return np.prod(w, axis=-1) if w.shape[-1] else np.ones(w.shape[:-1])
 
 
+def _row_gradients(net, Z: np.ndarray, C: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The gradient of ``C[rows[i]] @ f`` at each point ``Z[i]`` (on the point's region)."""
+    G = np.empty_like(Z)
+    for r in np.unique(rows):
+        sel = rows == r
+        G[sel] = net.gradient(Z[sel], C[r: r + 1])[:, 0]
+    return G
+
+
 def _walk_affordable(net) -> bool:
     """Whether LP walks over regions are affordable (dense maps of every neuron in the input)."""
     return net.is_dense_relu or net.n_neurons * net.input_dim <= WALK_MAX_ENTRIES
@@ -283,21 +302,22 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
         # sign-gradient descent on the margin
         Z = X[best].copy()
         eta = eta0
+        Y = net(Z)
         for _ in range(pgd_steps):
-            Y = net(Z)
             S = uns.row_slack(Y)
             pm = uns.part_margins(Y)
             jstar = np.argmin(pm, axis=1)
             Smask = np.where(uns.group[None, :] == jstar[:, None], S, -np.inf)
             rstar = np.argmax(Smask, axis=1)
-            grad = net.gradient(Z, uns.C)[np.arange(len(Z)), rstar]
+            grad = _row_gradients(net, Z, uns.C, rstar)
             Z = np.clip(Z - eta * width * np.sign(grad), lo, hi)
             eta *= 0.9
             stats["falsify_points"] += len(Z)
             if Pin is not None:
                 ok = np.asarray(ins.parts[k].contains(Z, tol=tol))
                 Z = np.where(ok[:, None], Z, X[best])
-            mz = uns.margin(net(Z))
+            Y = net(Z)
+            mz = uns.margin(Y)
             i = int(np.argmin(mz))
             if mz[i] <= tol.feas_atol:
                 cex = _confirm(net, ins, uns, k, Z[i], tol, ctx.exact, (lo, hi))

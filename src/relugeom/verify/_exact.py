@@ -9,8 +9,10 @@ that removes part of the input set carries a proof in rational arithmetic:
 - a leaf (all neurons decided; ``f(x) = A x + c`` exactly) is safe only with a Farkas
   certificate that ``Q ∩ {C_j (A x + c) <= d_j}`` is empty, for every unsafe part ``j``.
 
-All systems are built from exact pre-activation maps (python-flint ``fmpq_mat``); float LPs
-only *find* multipliers, which are then repaired on their support and verified exactly.
+All systems are built from the network's exact pre-activation maps
+(``net.exact_preactivation_maps``, rational matrices for a ReLUNetwork, operation by
+operation for any other network), level by level; float LPs only *find* multipliers,
+which are then repaired on their support and verified exactly.
 Since the pieces (split halves and certified-nonempty sides) cover the input part, SAFE
 with every certificate verified is a proof. This does no relaxation-based pruning, so it is
 meant for small networks.
@@ -154,8 +156,11 @@ def _fr(v) -> Fraction:
 def _output_network(net):
     """``net`` with one more ReLU level on its (flat) outputs: the exact maps of that level's
     pre-activations are the exact affine maps of the outputs on a region."""
-    from ..network import Layer, Network
+    from ..network import Layer, Network, ReLUNetwork
 
+    if net.is_dense_relu:     # stays dense (exact maps by rational matrices)
+        k = net.output_dim
+        return ReLUNetwork(list(net.weights) + [np.eye(k)], list(net.biases) + [np.zeros(k)])
     layers = list(net.layers)
     o = net.output_layer
     if tuple(net.output_shape) != (net.output_dim,):
