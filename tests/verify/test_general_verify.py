@@ -10,6 +10,7 @@ tests/network/test_bounds_general.py), the true minimum is at least
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -219,20 +220,25 @@ def test_not_a_network_is_one_type_error():
         reachable_set("net.onnx", Box([0], [1]))
 
 
-def test_cli_verifies_a_general_network(tmp_path, capsys, monkeypatch):
-    import relugeom.network as rn
+def test_cli_verifies_a_general_network(tmp_path, capsys):
     from relugeom.cli.main import main
 
     net = small_net("conv", 5)
+    path = tmp_path / "conv.onnx"
+    net.to_onnx(path)
     box = Box(-np.ones(3), np.ones(3))
     c = np.array([1.0, 0.0])
     m, _, gap = grid_reference(net, box, c, 50)
-    monkeypatch.setattr(rn, "load_network", lambda path: net)
     head = "".join(f"(declare-const X_{i} Real)\n(assert (>= X_{i} -1))\n(assert (<= X_{i} 1))\n"
                    for i in range(3)) + "(declare-const Y_0 Real)\n(declare-const Y_1 Real)\n"
     p = tmp_path / "p.vnnlib"
+    out = tmp_path / "ce.txt"
     for t, word in ((m - gap - 0.05, "unsat"), (m + 0.05, "sat")):
         p.write_text(head + f"(assert (<= Y_0 {t!r}))\n")
-        code = main(["verify", "conv.onnx", str(p)])
+        code = main(["verify", str(path), str(p), "--counterexample", str(out)])
         lines = capsys.readouterr().out.splitlines()
         assert code == 0 and lines[0] == word
+    vals = dict(re.findall(r"\((\w+_\d+) ([-+0-9.eE]+)\)", out.read_text()))
+    x = np.array([float(vals[f"X_{i}"]) for i in range(3)])
+    assert box.contains(x) and net(x)[0] <= m + 0.05 + 1e-9
+    assert abs(float(vals["Y_0"]) - net(x)[0]) <= 1e-12

@@ -356,6 +356,9 @@ def check_sizes(net: object, input_set: InputSet | None = None, unsafe: UnsafeSe
     ...
     ValueError: the input set lives in R^1 but the network has 2 inputs
     """
+    from ..network import as_network
+
+    net = as_network(net)
     if input_set is not None and input_set.dim != net.input_dim:
         raise ValueError(f"the input set lives in R^{input_set.dim} but the network has {net.input_dim} inputs")
     if unsafe is not None and unsafe.dim != net.output_dim:
