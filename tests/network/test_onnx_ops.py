@@ -577,7 +577,6 @@ def test_unsupported_structure_messages():
 
 
 def test_bad_files(tmp_path):
-    net = NetworkBuilder((2,))
     good = tmp_path / "g.onnx"
     save_onnx(ReLUNetwork([np.eye(2)]), good)
     data = good.read_bytes()
@@ -600,7 +599,6 @@ def test_bad_files(tmp_path):
         load_onnx(tmp_path / "missing.onnx")
     with pytest.raises(TypeError, match="load_onnx expects"):
         load_onnx(3.0)
-    del net
 
 
 def test_external_data_outside_the_model_folder_is_refused(tmp_path):
