@@ -402,6 +402,14 @@ def test_gather_and_friends():
     check([N("SpaceToDepth", ["x"], blocksize=2)], ["N", 2, 4, 6], opset=13)
 
 
+def test_where_with_constant_condition():
+    cond = np.array([[True, False, True], [False, False, True]])
+    nodes = [N("Relu", ["x"], "r"), N("Where", ["c", "x", "r"], "w"), N("Where", ["c2", "w", "k"], "y")]
+    check(nodes, ["N", 2, 3], {"c": cond, "c2": np.array([True, False, True]), "k": R(2, 3)})
+    with pytest.raises(UnsupportedLayerError, match=r"\(Greater\) is not supported: .*not a continuous"):
+        load_onnx(make([N("Greater", ["x", "z"], "g"), N("Where", ["g", "x", "z"])], ["N", 2], {"z": np.zeros(2)}))
+
+
 @pytest.mark.parametrize("opset", [9, 13])
 def test_identity_dropout_cast(opset):
     drop = N("Dropout", ["x"], "d", ratio=0.5) if opset < 12 else N("Dropout", ["x", "ratio"], "d")

@@ -55,7 +55,7 @@ SUPPORTED_OPS = (
     "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "Identity", "LeakyRelu", "MatMul",
     "Max", "MaxPool", "Mean", "Min", "Mul", "Neg", "PRelu", "Pad", "ReduceL1", "ReduceMax",
     "ReduceMean", "ReduceMin", "ReduceSum", "Relu", "Reshape", "Shape", "Size", "Slice",
-    "SpaceToDepth", "Split", "Squeeze", "Sub", "Sum", "Tile", "Transpose", "Unsqueeze",
+    "SpaceToDepth", "Split", "Squeeze", "Sub", "Sum", "Tile", "Transpose", "Unsqueeze", "Where",
 )
 
 _NOT_PL = {
@@ -890,6 +890,21 @@ class _Reader:
             y = self.affine(y, None, c * k)
         return y
 
+    def op_Where(self, node, args, attrs):
+        cond = self._const_arg(args, 0, "Where condition")
+        m = np.asarray(cond, dtype=bool).astype(np.float64)
+        out = np.broadcast_shapes(m.shape, *(v.shape if isinstance(v, _T) else np.shape(v) for v in args[1:]))
+        parts, shift = [], np.zeros(())
+        for v, w in ((args[1], m), (args[2], 1.0 - m)):
+            if isinstance(v, _T):
+                parts.append(self.affine(v, w, None))
+            else:
+                shift = shift + np.where(w > 0, _f64(v), 0.0)
+        y = parts[0] if len(parts) == 1 else self.lincomb(parts, [1.0, 1.0])
+        if np.any(shift) or y.shape != out:
+            y = self.affine(y, None, np.broadcast_to(shift, out))
+        return y
+
     def op_MatMul(self, node, args, attrs):
         a, b = args
         if isinstance(a, _T) and isinstance(b, _T):
@@ -1347,7 +1362,8 @@ def load_onnx(source: str | os.PathLike | Any) -> Network:
     ``Flatten``, ``Reshape``, ``Transpose``, ``Squeeze``, ``Unsqueeze``, ``Concat``,
     ``Slice``, ``Split``, ``Pad`` (constant, reflect, edge, wrap), ``Gather`` and
     ``GatherElements`` with constant indices, ``Expand``, ``Tile``, ``DepthToSpace``,
-    ``SpaceToDepth``, ``Identity``, ``Dropout``, ``Cast`` (to float types), ``Relu``,
+    ``SpaceToDepth``, ``Where`` with a constant condition, ``Identity``, ``Dropout``,
+    ``Cast`` (to float types), ``Relu``,
     ``LeakyRelu``, ``PRelu``, ``HardSigmoid``, ``Abs``, ``Clip``, ``Max``, ``Min``,
     ``ReduceMax``, ``ReduceMin``, ``ReduceSum``, ``ReduceMean``, ``ReduceL1``; and every
     node that does not depend on the input (``Constant``, ``Shape``, ``Gather``,
