@@ -629,6 +629,22 @@ class Network:
                 dmag[i + 1] = op.absolute(*[dmag[r] for r in ins])
         return out
 
+    def level_evaluator(self, l: int, X: np.ndarray):
+        """Pre-activations of level ``l`` at a growing set of points (see :mod:`._levels`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from relugeom.network import NetworkBuilder
+        >>> b = NetworkBuilder((1,)); net = b.build(b.abs(b.input))
+        >>> X = np.array([[-2.0], [1.0]])
+        >>> net.level_evaluator(0, X).values(0, X)[0].tolist()
+        [-2.0, 1.0]
+        """
+        from ._levels import GraphLevelEvaluator
+
+        return GraphLevelEvaluator(self, l, X)
+
     # ----------------------------------------------------------------- exact
     def evaluate_exact(self, x: Sequence[object]) -> list[Fraction]:
         """Evaluate at one point in exact rational arithmetic.

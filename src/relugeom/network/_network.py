@@ -19,6 +19,8 @@ from ._layers import Layer, lower
 
 __all__ = ["ReLUNetwork"]
 
+_CHUNK = 1 << 20  # rows per chunk in forward passes over many points
+
 
 def _check_layers(
     weights: Sequence[object], biases: Sequence[object] | None
@@ -453,6 +455,61 @@ class ReLUNetwork(Network):
         if not out:
             return np.zeros(0, dtype=bool)
         return np.concatenate(out)
+
+    def layer_outputs(self, x: object, l: int) -> np.ndarray:
+        """Outputs of hidden layer ``l - 1`` (the input when ``l == 0``) at points, chunked.
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+        >>> net.layer_outputs([[2.0]], 1).tolist()
+        [[2.0, 0.0]]
+        """
+        X, _ = as_points(x, self.input_dim)
+        out = np.empty((len(X), self.widths[l]), dtype=float)
+        step = _CHUNK
+        for s in range(0, len(X), step):
+            h = X[s: s + step]
+            for W, b in zip(self.weights[:l], self.biases[:l]):
+                h = np.maximum(h @ W.T + b, 0.0)
+            out[s: s + len(h)] = h
+        return out
+
+    def neuron_values(self, x: object, l: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-activation of neuron ``j`` of hidden layer ``l`` at points and its magnitude
+        ``|w| |h| + |b|`` (the size of the terms summed), chunked.
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.5, 0.0], [0.0]])
+        >>> [a.tolist() for a in net.neuron_values([[2.0]], 0, 0)]
+        [[2.5], [2.5]]
+        """
+        X, _ = as_points(x, self.input_dim)
+        w, beta = self.weights[l][j], float(self.biases[l][j])
+        val = np.empty(len(X))
+        scale = np.empty(len(X))
+        for s in range(0, len(X), _CHUNK):
+            h = X[s: s + _CHUNK]
+            for W, b in zip(self.weights[:l], self.biases[:l]):
+                h = np.maximum(h @ W.T + b, 0.0)
+            val[s: s + len(h)] = h @ w + beta
+            scale[s: s + len(h)] = np.abs(h) @ np.abs(w) + abs(beta)
+        return val, scale
+
+    def level_evaluator(self, l: int, X: np.ndarray):
+        """Values of hidden layer ``l`` at a growing set of points (see :mod:`._levels`).
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]])
+        >>> X = np.array([[2.0]])
+        >>> net.level_evaluator(0, X).values(1, X)[0].tolist()
+        [-2.0]
+        """
+        from ._levels import DenseLevelEvaluator
+
+        return DenseLevelEvaluator(self, l, X)
 
     @cached_property
     def _dense_exact(self):

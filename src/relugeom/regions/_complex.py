@@ -135,21 +135,12 @@ class CheckReport:
         return "; ".join(parts)
 
 
-def _affine_maps_all(net, patterns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Affine maps of all regions at once: A (R, n_L, d), c (R, n_L)."""
-    R = len(patterns)
-    d = net.input_dim
-    A = np.broadcast_to(np.eye(d), (R, d, d))
-    c = np.zeros((R, d))
-    offs = net.layer_offsets
-    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        A = np.einsum("ij,rjk->rik", W, A)
-        c = c @ W.T + b
-        if l < net.n_layers - 1:
-            mask = patterns[:, offs[l]:offs[l + 1]].astype(float)
-            A = A * mask[:, :, None]
-            c = c * mask
-    return A, c
+def _architecture(net) -> dict:
+    """JSON fields that identify the network a complex belongs to."""
+    if net.is_dense_relu:
+        return {"widths": list(net.widths)}
+    return {"input_shape": list(net.input_shape), "n_neurons": int(net.n_neurons),
+            "output_dim": int(net.output_dim)}
 
 
 def _uf_components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -275,8 +266,10 @@ class RegionComplex:
 
     def __repr__(self) -> str:
         inc = "" if self.complete else f", incomplete: {self.reason}"
+        arch = (f"widths={self.net.widths}" if self.net.is_dense_relu
+                else f"neurons={self.net.n_neurons}")
         return (f"RegionComplex({self.n_regions} regions, {self.n_facets} facets, "
-                f"dim={self.dim}, widths={self.net.widths}{inc})")
+                f"dim={self.dim}, {arch}{inc})")
 
     # --------------------------------------------------------------- regions
     @cached_property
@@ -463,7 +456,7 @@ class RegionComplex:
     @cached_property
     def affine_maps(self) -> tuple[np.ndarray, np.ndarray]:
         """All regions' affine maps: ``A`` (R, n_L, d) and ``c`` (R, n_L)."""
-        return _affine_maps_all(self.net, self.patterns)
+        return self.net.affine_maps(self.patterns)
 
     @cached_property
     def piece_labels(self) -> np.ndarray:
@@ -551,6 +544,8 @@ class RegionComplex:
         """
         from ._bounds import region_bounds
 
+        if not self.net.is_dense_relu:
+            return []  # the architecture bounds are stated for fully connected ReLU networks
         return region_bounds(self.net.widths)
 
     # ------------------------------------------------------- low-dim geometry
@@ -891,7 +886,7 @@ class RegionComplex:
             "n_linear_pieces": self.n_linear_pieces(),
             "complete": self.complete,
             "reason": self.reason,
-            "widths": list(self.net.widths),
+            **_architecture(self.net),
             "dim": self.dim,
             "domain": "unbounded" if self.domain is None else self.domain.to_dict(),
             "slice": None if self.slice is None else self.slice.to_dict(),
@@ -936,9 +931,11 @@ class RegionComplex:
 
         sl = Slice.from_dict(data["slice"]) if data.get("slice") else None
         work = net.restrict(sl.origin, sl.directions) if sl is not None else net
-        if tuple(data.get("widths", work.widths)) != tuple(work.widths):
-            raise ValueError(f"the complex was computed for widths {tuple(data['widths'])}; "
-                             f"this network has {work.widths}")
+        arch = _architecture(work)
+        for key, val in arch.items():
+            if key in data and data[key] != val:
+                raise ValueError(f"the complex was computed for {key} {data[key]}; "
+                                 f"this network has {val}")
         dom = data.get("domain", "unbounded")
         dom = None if dom == "unbounded" else HPolytope.from_dict(dom)
         N = work.n_neurons

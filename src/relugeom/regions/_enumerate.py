@@ -13,6 +13,7 @@ import numpy as np
 from .._tol import Tolerance, resolve
 from .._validation import as_array
 from ..errors import EmptyDomainError
+from ..network import as_network
 from ..polyhedra import Box, HPolytope
 from ._complex import RegionComplex
 from ._lp_traversal import TraversalResult, lp_traversal, pattern_keys
@@ -285,6 +286,7 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
     >>> enumerate_regions(example_network("abs"), Box([-1], [1])).n_regions
     2
     """
+    net = as_network(net)
     method = Method(method)
     t = resolve(tol)
     t0 = time.perf_counter()
@@ -379,6 +381,7 @@ def count_regions(net, domain: object = None, *, method: str = "auto", tol: Tole
     >>> count_regions(example_network("sawtooth"), "unbounded", method="lp").n_regions
     6
     """
+    net = as_network(net)
     m = Method(method)
     t = resolve(tol)
     t0 = time.perf_counter()

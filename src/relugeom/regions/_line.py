@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._tol import Tolerance, resolve
+from ..network import as_network
 from ..errors import DegenerateError
 
 __all__ = ["LineRegions", "line_regions"]
@@ -78,7 +79,7 @@ def line_regions(net, lo: float = -np.inf, hi: float = np.inf, *, origin: object
 
     Parameters
     ----------
-    net : ReLUNetwork
+    net : Network
         With input dimension 1, or any network with ``origin`` and ``direction`` given
         (the line ``origin + s * direction``).
     lo, hi : float
@@ -95,6 +96,7 @@ def line_regions(net, lo: float = -np.inf, hi: float = np.inf, *, origin: object
     (6, 6, [0.0, 0.25, 0.5, 0.75, 1.0])
     """
     t = resolve(tol)
+    net = as_network(net)
     if origin is not None or direction is not None:
         net = net.restrict(np.asarray(origin, float), np.asarray(direction, float).reshape(1, -1))
     if net.input_dim != 1:

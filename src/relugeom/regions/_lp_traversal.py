@@ -66,11 +66,9 @@ def pattern_keys(patterns: np.ndarray) -> list[bytes]:
 def pattern_along(net, y: np.ndarray, v: np.ndarray, tol: Tolerance) -> np.ndarray:
     """The activation pattern on the open segment ``(y, y + ε v)`` for small ``ε > 0``.
 
-    Layer by layer: a neuron whose pre-activation at ``y`` is nonzero keeps its sign; one
-    that is zero at ``y`` (up to ``tol.zero_atol`` relative to the magnitude of the terms)
-    takes the sign of its directional derivative along ``v`` (computed with the patterns
-    already decided for the earlier layers), and is inactive when that derivative is zero
-    too (it is then identically zero along the segment).
+    The network decides it (:meth:`relugeom.network.Network.pattern_along`): a neuron that
+    is zero at ``y`` takes the sign of its directional derivative along ``v``, and is
+    inactive when that derivative is zero too.
 
     Examples
     --------
@@ -82,24 +80,7 @@ def pattern_along(net, y: np.ndarray, v: np.ndarray, tol: Tolerance) -> np.ndarr
     >>> pattern_along(net, np.array([0.0]), np.array([-1.0]), DEFAULT).tolist()
     [False, True]
     """
-    h = np.asarray(y, dtype=float)
-    dh = np.asarray(v, dtype=float)
-    out = []
-    for W, b in zip(net.weights[:-1], net.biases[:-1]):
-        z = W @ h + b
-        dz = W @ dh
-        absW = np.abs(W)
-        zscale = absW @ np.abs(h) + np.abs(b)
-        dscale = absW @ np.abs(dh)
-        zero = np.abs(z) <= tol.zero_atol * (1.0 + zscale)
-        dpos = dz > tol.zero_atol * (1.0 + dscale)
-        act = np.where(zero, dpos, z > 0)
-        out.append(act)
-        h = np.where(act, z, 0.0)
-        dh = np.where(act, dz, 0.0)
-    if not out:
-        return np.zeros(0, dtype=bool)
-    return np.concatenate(out)
+    return net.pattern_along(y, v, tol)
 
 
 def region_rows(net, pattern: np.ndarray, DA: np.ndarray, Db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -69,7 +69,6 @@ log = logging.getLogger(__name__)
 
 _ONE = np.uint64(1)
 _CHUNK = 1 << 20  # rows per chunk in memory-heavy vectorized passes
-_H_BUDGET = 512 * 2 ** 20  # bytes for caching the previous layer's outputs at vertices
 _IDX = np.int32  # vertex indices (int64 above 2**31 - 1 vertices is not supported)
 _MAX_EXACT = 20000  # near ties decided exactly before giving up (degenerate)
 _HASH_SEED = 0x5EED
@@ -340,34 +339,6 @@ def _upward(X: np.ndarray, NB: np.ndarray, c: np.ndarray) -> np.ndarray | None:
     return UP
 
 
-def _forward(net, X: np.ndarray, n_layers: int) -> np.ndarray:
-    """Post-activations of hidden layer ``n_layers - 1`` at points ``X``, chunked."""
-    out = np.empty((len(X), net.widths[n_layers]), dtype=float)
-    for s in range(0, len(X), _CHUNK):
-        h = X[s: s + _CHUNK]
-        for W, b in zip(net.weights[:n_layers], net.biases[:n_layers]):
-            h = np.maximum(h @ W.T + b, 0.0)
-        out[s: s + len(h)] = h
-    return out
-
-
-def _neuron_values(net, X: np.ndarray, l: int, j: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pre-activation of neuron ``j`` of layer ``l`` at points ``X`` and its size scale.
-
-    The scale is ``|w| @ |h| + |b|`` (the size of the terms summed), chunked over rows.
-    """
-    w, beta = net.weights[l][j], float(net.biases[l][j])
-    val = np.empty(len(X))
-    scale = np.empty(len(X))
-    for s in range(0, len(X), _CHUNK):
-        h = X[s: s + _CHUNK]
-        for W, b in zip(net.weights[:l], net.biases[:l]):
-            h = np.maximum(h @ W.T + b, 0.0)
-        val[s: s + len(h)] = h @ w + beta
-        scale[s: s + len(h)] = np.abs(h) @ np.abs(w) + abs(beta)
-    return val, scale
-
-
 def _domain_skeleton(domain: HPolytope, tol: Tolerance):
     """Vertices, zero sets and edges of a simple bounded polytope (None if not simple)."""
     A, b = np.asarray(domain.A, float), np.asarray(domain.b, float)
@@ -555,16 +526,12 @@ class _Run:
 
             bar = tqdm(total=self.N, desc="neurons", unit="neuron")
         try:
-            for l, width in enumerate(net.hidden_widths):
-                # cache the previous layer's outputs at the vertices when recomputing them
-                # per neuron would cost much more than interpolating them for new vertices
-                # (while it fits in _H_BUDGET bytes)
-                self.H = None
-                if l and self.X.n * net.widths[l] * 8 < _H_BUDGET:
-                    self.H = _Grow(_forward(net, self.X.v, l))
-                for j in range(width):
-                    k = int(net.layer_offsets[l]) + j
-                    msg = self._add_neuron(l, j, k)
+            for l, (start, stop) in enumerate(net.levels):
+                # the network keeps whatever makes this level's values cheapest at the
+                # vertices (previous layer's outputs, or a block of values), within a budget
+                self.ev = net.level_evaluator(l, self.X.v)
+                for k in range(start, stop):
+                    msg = self._add_neuron(k)
                     if msg is not None:
                         return self._degenerate(msg)
                     if bar is not None:
@@ -581,6 +548,7 @@ class _Run:
                         self.stats.update(stopped="max_regions", reason="max_regions",
                                           regions_lower_bound=self.count)
                         return self._result(n_regions=0)
+                self.ev = None
         finally:
             if bar is not None:
                 bar.close()
@@ -592,17 +560,9 @@ class _Run:
         return self._regions()
 
     # ------------------------------------------------------ one neuron step
-    def _add_neuron(self, l: int, j: int, k: int) -> str | None:
-        net, tol, d, m = self.net, self.tol, self.d, self.m
-        w, beta = net.weights[l][j], float(net.biases[l][j])
-        if self.H is not None and len(self.H.a) * self.H.a.shape[1] * 8 > _H_BUDGET:
-            self.H = None  # too big now: recompute per neuron from the coordinates
-        if self.H is None:
-            val, scale = _neuron_values(net, self.X.v, l, j)
-        else:
-            Hv = self.H.v
-            val = Hv @ w + beta
-            scale = np.abs(Hv) @ np.abs(w) + abs(beta)
+    def _add_neuron(self, k: int) -> str | None:
+        tol, d, m = self.tol, self.d, self.m
+        val, scale = self.ev.values(k, self.X.v)
         sgn = np.sign(val).astype(np.int8)
         rel = np.abs(val) / np.maximum(scale, 1e-300)
         if len(rel):
@@ -637,8 +597,7 @@ class _Run:
         t = np.clip(va / (va - vb), 0.0, 1.0)
         Xv = self.X.v
         Xn = Xv[ca] + t[:, None] * (Xv[cb] - Xv[ca])
-        if self.H is not None:
-            self.H.extend(Hv[ca] + t[:, None] * (Hv[cb] - Hv[ca]))
+        self.ev.extend(ca, cb, t, Xn)
         Zv = self.Z.v
         Ze = Zv[ca] & Zv[cb]
         Pe = (Pv[ca] | Pv[cb]) & ~Ze
@@ -980,16 +939,9 @@ class _Run:
         margin_min = np.inf
         for s in range(0, len(points), _CHUNK):
             x = points[s: s + _CHUNK]
-            h = x
-            zs, scs = [], []
-            for W, b in zip(net.weights[:-1], net.biases[:-1]):
-                z = h @ W.T + b
-                zs.append(z)
-                scs.append(np.abs(h) @ np.abs(W).T + np.abs(b))
-                h = np.maximum(z, 0.0)
-            if not zs:
+            if not self.N:
                 continue
-            z, sc = np.hstack(zs), np.hstack(scs)
+            z, sc = net.values_and_scales(x)
             rel = np.abs(z) / np.maximum(sc, 1e-300)
             margin_min = min(margin_min, float(rel.min()))
             wrong = (z > 0) != patterns[s: s + _CHUNK]

@@ -1,13 +1,15 @@
-"""Exact rational arithmetic for the skeleton method (python-flint ``fmpq``).
+"""Exact decisions for the skeleton method, on the network's exact arithmetic.
 
 Every float64 weight is an exact rational, so the vertices of the region complex of the
-stored network are exact rational solutions of ``d`` linear equations and every
-pre-activation at a float point can be evaluated without rounding. The skeleton method
-uses this module on the few places where floating point is near a tie:
+stored network are exact rational solutions of ``d`` linear equations, and every
+pre-activation at a float point can be evaluated without rounding. The network computes
+the exact maps (:meth:`relugeom.network.Network.exact_preactivation_maps`, dense
+``fmpq_mat`` products for a ``ReLUNetwork``, operation by operation otherwise); this
+module adds the domain's rows and solves for the vertex:
 
 * :meth:`ExactNetwork.vertex_sign` decides the sign of a neuron at a vertex given by the
   hyperplanes through it (domain facets and neurons);
-* :meth:`ExactNetwork.pattern_at` computes the exact activation pattern (and whether any
+* :meth:`ExactNetwork.pattern_at` gives the exact activation pattern (and whether any
   pre-activation is exactly zero) at a float point, to certify interior points.
 
 Examples
@@ -26,29 +28,17 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..network._exact import fmpq_of, solve_point
+
 __all__ = ["ExactNetwork"]
 
 
-def _q(v: float):
-    from flint import fmpq
-
-    p, q = float(v).as_integer_ratio()
-    return fmpq(p, q)
-
-
-def _mat(A: np.ndarray):
-    from flint import fmpq_mat
-
-    A = np.atleast_2d(np.asarray(A, dtype=float))
-    return fmpq_mat(A.shape[0], A.shape[1], [_q(v) for v in A.ravel()])
-
-
 class ExactNetwork:
-    """A ReLU network and a domain ``A x <= b`` converted exactly to rationals.
+    """A network and a domain ``A x <= b`` for exact vertex decisions.
 
     Parameters
     ----------
-    net : ReLUNetwork
+    net : Network
     A, b : ndarray
         The domain's rows (hyperplane ``i`` of the skeleton is ``A[i] x = b[i]``).
 
@@ -65,33 +55,9 @@ class ExactNetwork:
         self.net = net
         self.d = net.input_dim
         self.m = int(A.shape[0])
-        self.W = [_mat(W) for W in net.weights[:-1]]
-        self.b = [_mat(np.asarray(bb).reshape(-1, 1)) for bb in net.biases[:-1]]
-        self.A = [[_q(v) for v in row] for row in np.asarray(A, dtype=float)]
-        self.bA = [_q(v) for v in np.asarray(b, dtype=float)]
-        self.offsets = [int(o) for o in net.layer_offsets]
+        self.A = [[fmpq_of(v) for v in row] for row in np.asarray(A, dtype=float)]
+        self.bA = [fmpq_of(v) for v in np.asarray(b, dtype=float)]
         self.n_neurons = int(net.n_neurons)
-
-    # ----------------------------------------------------------- pattern maps
-    def _maps(self, active: list[bool], n_layers: int):
-        """Exact affine maps (G_l, g_l) of the pre-activations of layers 0..n_layers-1."""
-        from flint import fmpq_mat
-
-        d = self.d
-        A = fmpq_mat(d, d, [1 if i == j else 0 for i in range(d) for j in range(d)])
-        c = fmpq_mat(d, 1, [0] * d)
-        out = []
-        for l in range(n_layers):
-            G = self.W[l] * A
-            g = self.W[l] * c + self.b[l]
-            out.append((G, g))
-            if l + 1 < n_layers:
-                o = self.offsets[l]
-                n = G.nrows()
-                D = fmpq_mat(n, n, [(1 if (i == j and active[o + i]) else 0)
-                                    for i in range(n) for j in range(n)])
-                A, c = D * G, D * g
-        return out
 
     def vertex_sign(self, zero_hyperplanes: list[int], active: list[bool], k: int) -> int:
         """Exact sign of neuron ``k``'s pre-activation at a skeleton vertex.
@@ -100,7 +66,7 @@ class ExactNetwork:
         ----------
         zero_hyperplanes : list of int
             The ``d`` hyperplanes through the vertex: ``i < m`` is domain row ``i``,
-            ``m + j`` is hidden neuron ``j`` (all ``j < k``).
+            ``m + j`` is neuron ``j`` (all ``j < k``).
         active : list of bool
             A pattern of the neurons ``< k`` of one region whose closure contains the
             vertex (e.g. the vertex's signs with the zero neurons filled as active).
@@ -121,30 +87,26 @@ class ExactNetwork:
         >>> X.vertex_sign([2], [True, False], 1)   # at x = 0 neuron 1 is -0.5
         -1
         """
-        from flint import fmpq_mat
-
         d = self.d
-        layer = int(np.searchsorted(self.offsets, k, side="right") - 1)
-        maps = self._maps(active + [True] * (self.n_neurons - len(active)), layer + 1)
+        pattern = list(active) + [True] * (self.n_neurons - len(active))
+        neurons = [h - self.m for h in zero_hyperplanes if h >= self.m]
+        G, g = self.net.exact_preactivation_maps(pattern, neurons + [k])
         rows, rhs = [], []
+        it = iter(range(len(neurons)))
         for h in zero_hyperplanes:
             if h < self.m:
-                rows.extend(self.A[h])
+                rows.append(self.A[h])
                 rhs.append(self.bA[h])
             else:
-                j = h - self.m
-                lj = int(np.searchsorted(self.offsets, j, side="right") - 1)
-                G, g = maps[lj]
-                i = j - self.offsets[lj]
-                rows.extend(G[i, t] for t in range(d))
-                rhs.append(-g[i, 0])
-        M = fmpq_mat(d, d, rows)
-        if M.rank() < d:
+                i = next(it)
+                rows.append([G[i, t] for t in range(d)])
+                rhs.append(-g[i])
+        x = solve_point(rows, rhs)
+        if x is None:
             return 2
-        x = M.solve(fmpq_mat(d, 1, rhs))
-        G, g = maps[layer]
-        i = k - self.offsets[layer]
-        val = sum((G[i, t] * x[t, 0] for t in range(d)), g[i, 0])
+        val = g[-1]
+        for t in range(d):
+            val = val + G[-1, t] * x[t]
         return (val > 0) - (val < 0)
 
     def pattern_at(self, x: np.ndarray) -> tuple[list[bool], bool]:
@@ -164,17 +126,7 @@ class ExactNetwork:
         >>> ExactNetwork(net, np.zeros((0, 1)), np.zeros(0)).pattern_at(np.array([0.0]))
         ([False, False], False)
         """
-        from flint import fmpq_mat
-
-        h = fmpq_mat(self.d, 1, [_q(v) for v in np.asarray(x, dtype=float)])
-        pattern, strict = [], True
-        for W, b in zip(self.W, self.b):
-            z = W * h + b
-            vals = [z[i, 0] for i in range(z.nrows())]
-            strict = strict and all(v != 0 for v in vals)
-            pattern.extend(v > 0 for v in vals)
-            h = fmpq_mat(len(vals), 1, [v if v > 0 else 0 for v in vals])
-        return pattern, strict
+        return self.net.exact_pattern_at(np.asarray(x, dtype=float))
 
 
 def as_fraction(v) -> Fraction:

@@ -49,9 +49,16 @@ _MAX_SCALE = 1e9  # give up when the box would exceed this multiple of the weigh
 _SAMPLE_SUBSETS = 4096
 
 
+def _first_level(net) -> tuple[np.ndarray, np.ndarray]:
+    """The first level's pre-activation maps ``(W, b)`` (affine on all of ``R^n``)."""
+    a, e = net.levels[0]
+    G, g = net.preactivation_maps(np.zeros(net.n_neurons, dtype=bool))
+    return G[a:e], g[a:e]
+
+
 def _initial_radius(net, rng: np.random.Generator) -> float:
     """Half-width covering the first layer's vertices (all, or a sample of n-subsets)."""
-    W, b = np.asarray(net.weights[0], float), np.asarray(net.biases[0], float)
+    W, b = _first_level(net)
     N1, n = W.shape
     if comb(N1, n) <= _SAMPLE_SUBSETS:
         idx = np.array(list(combinations(range(N1), n)), dtype=np.int64).reshape(-1, n)
@@ -64,19 +71,6 @@ def _initial_radius(net, rng: np.random.Generator) -> float:
         sol = np.linalg.solve(A[ok], -b[idx[ok]][:, :, None])[:, :, 0]
         radius = max(radius, float(np.abs(sol).max()))
     return 2.0 * radius
-
-
-def _preactivation_jacobians(net, X: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """Gradients (V, N, n) of all hidden pre-activations with the given activation states."""
-    V, n = X.shape
-    J = np.broadcast_to(np.eye(n), (V, n, n))
-    out = []
-    offs = net.layer_offsets
-    for l, W in enumerate(net.weights[:-1]):
-        G = np.einsum("ij,vjk->vik", W, J)
-        out.append(G)
-        J = G * active[:, offs[l]:offs[l] + W.shape[0], None]
-    return np.concatenate(out, axis=1)
 
 
 def _check_box(net, res, T: float, tol: Tolerance) -> tuple[bool, float, str]:
@@ -102,7 +96,7 @@ def _check_box(net, res, T: float, tol: Tolerance) -> tuple[bool, float, str]:
     # Box rows: x_i <= T (i < n), -x_i <= T (i >= n): the outward normal of row i
     normal = np.where(facet < n, 1.0, -1.0)
     axis = facet % n
-    J = _preactivation_jacobians(net, X, Pb[sel])
+    J, _ = net.preactivation_maps_many(Pb[sel])
     Vn = len(sel)
     if n == 1:
         r = np.ones((Vn, 1))
@@ -149,11 +143,15 @@ def enumerate_unbounded(net, tol: Tolerance, *, max_regions=None, time_limit=Non
 
     t0 = time.perf_counter()
     n = net.input_dim
-    if net.n_neurons == 0 or np.linalg.matrix_rank(np.asarray(net.weights[0], float)) < n:
+    if net.n_neurons == 0 or np.linalg.matrix_rank(_first_level(net)[0]) < n:
         return None
     gen = np.random.default_rng(rng)
     T = _initial_radius(net, gen)
-    wscale = max(1.0, float(max(np.abs(b).max(initial=0.0) for b in net.biases)))
+    # the size of the constants: biases of a dense net, offsets of the first level and f(0)
+    consts = [np.abs(_first_level(net)[1]).max(initial=0.0), np.abs(net(np.zeros(n))).max(initial=0.0)]
+    if net.is_dense_relu:
+        consts += [np.abs(b).max(initial=0.0) for b in net.biases]
+    wscale = max(1.0, float(max(consts)))
     for rnd in range(1, _MAX_ROUNDS + 1):
         remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if remaining is not None and remaining <= 0:

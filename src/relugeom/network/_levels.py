@@ -1,0 +1,133 @@
+"""Pre-activations of one level at a growing set of points (for incremental engines).
+
+The skeleton method adds the neurons of a level one at a time; each cut creates new points
+(vertices) on the edges of the current complex. Along such an edge every quantity computed
+before the level is affine, so the network's state there can be interpolated; this module
+keeps, per level, whatever makes the next neuron's values cheapest:
+
+* dense ReLU chains keep the previous layer's outputs at every point (interpolated for new
+  points) and compute each neuron as one matrix-vector product;
+* general networks keep the values of a block of the level's neurons at every point and
+  evaluate new points afresh through the network (a convolution stays a convolution).
+
+Both recompute from the points' coordinates when a cache would exceed its memory budget.
+
+Examples
+--------
+>>> import numpy as np
+>>> from relugeom.network import ReLUNetwork
+>>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0], [1.0]], [[1.0, 1.0]]])
+>>> X = np.array([[-1.0], [2.0]])
+>>> ev = net.level_evaluator(1, X)
+>>> ev.values(3, X)[0].tolist()                      # neuron 3 = relu(x) + relu(-x)
+[1.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["DenseLevelEvaluator", "GraphLevelEvaluator"]
+
+#: bytes for a level's cache (previous layer's outputs, or a block of values and scales)
+BUDGET = 512 * 2 ** 20
+_CHUNK = 1 << 20
+
+
+class _Grow:
+    """A growable row array (amortised appends)."""
+
+    def __init__(self, arr: np.ndarray):
+        self.a = np.ascontiguousarray(arr)
+        self.n = len(arr)
+
+    @property
+    def v(self) -> np.ndarray:
+        return self.a[: self.n]
+
+    def extend(self, block: np.ndarray) -> None:
+        need = self.n + len(block)
+        if need > len(self.a):
+            cap = max(need, int(len(self.a) * 1.3) + 64)
+            try:
+                self.a.resize((cap,) + self.a.shape[1:], refcheck=False)
+            except ValueError:
+                new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
+                new[: self.n] = self.a[: self.n]
+                self.a = new
+        self.a[self.n: need] = block
+        self.n = need
+
+    def nbytes(self) -> int:
+        return int(self.a.nbytes)
+
+
+class DenseLevelEvaluator:
+    """Values of the neurons of hidden layer ``l`` of a :class:`ReLUNetwork`.
+
+    Keeps ``H`` = the outputs of layer ``l - 1`` at every point (interpolated along edges for
+    new points) while it fits in the budget; else recomputes from the coordinates.
+    """
+
+    def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
+        self.net, self.l, self.budget = net, int(l), budget
+        self.offset = int(net.layer_offsets[l])
+        self.W, self.b = net.weights[l], net.biases[l]
+        self.H = None
+        if l and len(X) * net.widths[l] * 8 < budget:
+            self.H = _Grow(net.layer_outputs(X, l))
+
+    def values(self, k: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-activation of neuron ``k`` (flat index) and its magnitude at the points ``X``."""
+        j = k - self.offset
+        w, beta = self.W[j], float(self.b[j])
+        if self.H is not None and self.H.nbytes() > self.budget:
+            self.H = None  # too big now: recompute per neuron from the coordinates
+        if self.H is None:
+            return self.net.neuron_values(X, self.l, j)
+        Hv = self.H.v
+        return Hv @ w + beta, np.abs(Hv) @ np.abs(w) + abs(beta)
+
+    def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
+        """New points ``Xn = X[ca] + t (X[cb] - X[ca])`` were added."""
+        if self.H is not None:
+            Hv = self.H.v
+            self.H.extend(Hv[ca] + t[:, None] * (Hv[cb] - Hv[ca]))
+
+
+class GraphLevelEvaluator:
+    """Values of the neurons of one level of a general :class:`Network`.
+
+    Keeps the values and magnitudes of a block of the level's neurons at every point; new
+    points are evaluated through the network (no interpolation), and a new block is
+    evaluated at all points when the next neuron is outside the current one.
+    """
+
+    def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
+        self.net, self.budget = net, budget
+        self.start, self.stop = net.levels[l]
+        self.block: tuple[int, int] | None = None
+        self.Z: _Grow | None = None
+        self.S: _Grow | None = None
+
+    def _load(self, k: int, X: np.ndarray) -> None:
+        per = max(1, 16 * max(len(X), 1))
+        width = int(max(1, min(self.stop - k, self.budget // per)))
+        self.block = (k, k + width)
+        Z, S = self.net.values_and_scales(X, slice(k, k + width))
+        self.Z, self.S = _Grow(Z), _Grow(S)
+
+    def values(self, k: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-activation of neuron ``k`` and its magnitude at the points ``X``."""
+        if self.block is None or not self.block[0] <= k < self.block[1] or self.Z.n != len(X):
+            self._load(k, X)
+        j = k - self.block[0]
+        return self.Z.v[:, j], self.S.v[:, j]
+
+    def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
+        """New points ``Xn`` were added: evaluate the current block there."""
+        if self.block is None or not len(Xn):
+            return
+        Z, S = self.net.values_and_scales(Xn, slice(*self.block))
+        self.Z.extend(Z)
+        self.S.extend(S)
