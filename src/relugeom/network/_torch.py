@@ -277,7 +277,7 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None, *,
     log.info("from_torch: %s traced with %s and converted in %.2f s: %r", type(module).__name__,
              how, time.perf_counter() - t0, net)
     kinds = {l.kind for l in net.layers}
-    if "dense" in kinds and kinds <= {"input", "dense", "relu", "reshape", "affine"}:
+    if conv.n_linear and kinds <= {"input", "dense", "relu", "reshape", "affine"}:
         widths = [net.input_dim] + [g.size for g in net.units] + [net.output_dim]
         if sum(a * b for a, b in zip(widths, widths[1:])) <= CHAIN_MAX_ENTRIES:
             chain = net.as_relu_network()
@@ -624,6 +624,7 @@ class _Converter:
         self.positions = positions
         self.how = how
         self.check = check
+        self.n_linear = 0  # dense layers from Linear / F.linear / matmul
         self.layers: list[Layer] = [Layer("input", (), {}, "input")]
         self.shapes: list[tuple[int, ...]] = [input_shape]
         self.names = {"input"}
@@ -663,10 +664,12 @@ class _Converter:
         name = getattr(t, "__name__", str(t))
         if getattr(operator, name, None) is t:
             return f"'operator.{name}'"
-        if getattr(self.torch, name, None) is t:
-            return f"'torch.{name}'"
-        if getattr(self.F, name, None) is t:
-            return f"'torch.nn.functional.{name}'"
+        for space, prefix in ((self.torch, "torch"), (self.F, "torch.nn.functional")):
+            if getattr(space, name, None) is t and not name.startswith("_"):
+                return f"'{prefix}.{name}'"
+            public = [n for n in dir(space) if not n.startswith("_") and getattr(space, n, None) is t]
+            if public:
+                return f"'{prefix}.{public[0]}'"
         return f"'{getattr(t, '__module__', '') or ''}.{getattr(t, '__qualname__', name)}'".replace("'.", "'")
 
     def fail(self, why: str) -> UnsupportedLayerError:
@@ -1492,12 +1495,14 @@ class _Converter:
             raise self.fail(f"a {W.ndim}-D linear weight is not supported")
         if x.rank == 0 or x.shape[-1] != W.shape[1]:
             raise self.fail(f"weight {W.shape} does not fit per-sample shape {x.shape}")
+        self.n_linear += 1
         return self.add("dense", (x,), {"W": W, "b": b}, x.shape[:-1] + (W.shape[0],))
 
     def op_matmul(self, kw: dict, **_: Any) -> _Sym:
         a, b = kw["input"], kw["other"]
         if isinstance(a, _Sym) and isinstance(b, _Sym):
             raise self.fail("a product of two input-dependent tensors is not piecewise linear")
+        self.n_linear += 1
         if isinstance(a, _Sym):
             W = self.np(b)
             if W.ndim == 2:
@@ -1526,6 +1531,7 @@ class _Converter:
         beta, alpha = float(kw.get("beta", 1.0)), float(kw.get("alpha", 1.0))
         b = beta * self.np(self.const(kw["input"], "bias"))
         b = np.broadcast_to(b.reshape(-1) if b.ndim <= 1 else b[0], (W.shape[1],)).copy()
+        self.n_linear += 1
         return self.add("dense", (x,), {"W": alpha * W.T, "b": b}, x.shape[:-1] + (W.shape[1],))
 
     def conv_geometry(self, x: _Sym, W: np.ndarray, kw: dict) -> tuple:
@@ -1912,11 +1918,11 @@ class _Converter:
         return self.add("take", (x,), {"idx": idx, "shape": shape}, self.out_shape())
 
     def op_rg_lincomb(self, kw: dict, **_: Any) -> _Sym:
-        xs = [self.sym(v) for v in kw["xs"]]
-        coefs = [float(c) if isinstance(c, (int, float)) else self.sample_const(c, len(self.out_shape()))
+        out = self.out_shape()
+        xs = [v if isinstance(v, _Sym) else self.const_layer(v, len(out)) for v in kw["xs"]]
+        coefs = [float(c) if isinstance(c, (int, float)) else self.sample_const(c, len(out))
                  for c in kw["coefs"]]
         const = kw.get("const")
-        out = self.out_shape()
         params = {"coefs": coefs}
         if const is not None:
             params["const"] = self.sample_const(const, len(out))
@@ -1945,11 +1951,13 @@ class _Converter:
         return self.unit("leaky_relu", x, {"alpha": self.np(kw["alpha"])})
 
     def op_rg_max(self, kw: dict, kind: str = "max", **_: Any) -> _Sym:
-        ins = [self.sym(v) for v in kw["xs"]]
-        return self.add(kind, ins, {}, self.out_shape())
+        return self.minmax(kind, list(kw["xs"]))
 
     def op_rg_min(self, kw: dict, **_: Any) -> _Sym:
         return self.op_rg_max(kw, kind="min")
+
+
+_CONST = object()  # a constant in the model's output structure
 
 
 def _as_list(v: Any, n: int) -> list:
@@ -1957,9 +1965,6 @@ def _as_list(v: Any, n: int) -> list:
     if len(v) == 1 and n > 1:
         v = v * n
     return v
-
-
-_CONST = object()
 
 
 def _prune(layers: list[Layer], shapes: list, out: int) -> tuple[list[Layer], list, int]:
@@ -1983,12 +1988,13 @@ def _prune(layers: list[Layer], shapes: list, out: int) -> tuple[list[Layer], li
 # Functions the module made by to_torch calls where one torch call does not express a
 # layer exactly (asymmetric pads, general linear combinations, …). from_torch traces
 # them as single operations (torch.fx autowrap), so that round trips keep the layers.
-def _rg_take(input: Any, idx: Any, shape: Sequence[int]) -> Any:
+# They are internal (not in __all__); fx autowraps only names without a leading '_'.
+def rg_take(input: Any, idx: Any, shape: Sequence[int]) -> Any:
     n = input.shape[0]
     return input.reshape(n, -1)[:, idx].reshape((n,) + tuple(shape))
 
 
-def _rg_lincomb(xs: Sequence[Any], coefs: Sequence[Any], const: Any) -> Any:
+def rg_lincomb(xs: Sequence[Any], coefs: Sequence[Any], const: Any) -> Any:
     y = None
     for x, c in zip(xs, coefs):
         t = x * c
@@ -1996,14 +2002,15 @@ def _rg_lincomb(xs: Sequence[Any], coefs: Sequence[Any], const: Any) -> Any:
     return y if const is None else y + const
 
 
-def _torch_pads(pads: Sequence[int], nd: int, first: int = 0) -> list[int]:
+def _torch_pads(pads: Sequence[int], nd: int) -> list[int]:
+    """ONNX-style pads (begins..., ends...) as F.pad's list (last axis first)."""
     tp: list[int] = []
     for i in reversed(range(nd)):
         tp += [int(pads[i]), int(pads[nd + i])]
     return tp
 
 
-def _rg_conv(input: Any, W: Any, b: Any, strides: Sequence[int], pads: Sequence[int],
+def rg_conv(input: Any, W: Any, b: Any, strides: Sequence[int], pads: Sequence[int],
              dilations: Sequence[int], groups: int) -> Any:
     import torch.nn.functional as F
 
@@ -2013,7 +2020,7 @@ def _rg_conv(input: Any, W: Any, b: Any, strides: Sequence[int], pads: Sequence[
     return conv(x, W, b, tuple(strides), 0, tuple(dilations), int(groups))
 
 
-def _rg_maxpool(input: Any, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[int],
+def rg_maxpool(input: Any, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[int],
                 dilations: Sequence[int]) -> Any:
     import torch.nn.functional as F
 
@@ -2023,7 +2030,7 @@ def _rg_maxpool(input: Any, kernel: Sequence[int], strides: Sequence[int], pads:
     return pool(x, tuple(kernel), tuple(strides), 0, tuple(dilations))
 
 
-def _rg_avgpool(input: Any, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[int],
+def rg_avgpool(input: Any, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[int],
                 count_include_pad: bool) -> Any:
     import torch
     import torch.nn.functional as F
@@ -2040,13 +2047,13 @@ def _rg_avgpool(input: Any, kernel: Sequence[int], strides: Sequence[int], pads:
     return s * (k / cnt)
 
 
-def _rg_leaky(input: Any, alpha: Any) -> Any:
+def rg_leaky(input: Any, alpha: Any) -> Any:
     import torch
 
     return torch.where(input > 0, input, input * alpha)
 
 
-def _rg_max(*xs: Any) -> Any:
+def rg_max(*xs: Any) -> Any:
     import torch
 
     y = xs[0]
@@ -2055,7 +2062,7 @@ def _rg_max(*xs: Any) -> Any:
     return y
 
 
-def _rg_min(*xs: Any) -> Any:
+def rg_min(*xs: Any) -> Any:
     import torch
 
     y = xs[0]
@@ -2064,8 +2071,8 @@ def _rg_min(*xs: Any) -> Any:
     return y
 
 
-_HELPERS = [_rg_take, _rg_lincomb, _rg_conv, _rg_maxpool, _rg_avgpool, _rg_leaky, _rg_max, _rg_min]
-_HELPER_NAMES = {f: f.__name__[1:] for f in _HELPERS}
+_HELPERS = [rg_take, rg_lincomb, rg_conv, rg_maxpool, rg_avgpool, rg_leaky, rg_max, rg_min]
+_HELPER_NAMES = {f: f.__name__ for f in _HELPERS}
 _PARAMS.update({
     "rg_take": ("input", "idx", "shape"), "rg_lincomb": ("xs", "coefs", "const"),
     "rg_conv": ("input", "W", "b", "strides", "pads", "dilations", "groups"),
@@ -2153,6 +2160,13 @@ def to_torch(net: Network, dtype: Any = None) -> Any:
 
 
 _MODULE_CLASS: Any = None
+
+
+def __getattr__(name: str) -> Any:
+    # NetworkModule is defined once torch is imported; this lets pickle find it
+    if name == "NetworkModule":
+        return _module_class(_import_torch())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _module_class(torch: Any) -> Any:
@@ -2301,7 +2315,7 @@ def _module_class(torch: Any) -> Any:
                         q["dilations"], q["groups"])
 
         def _run_conv_pad(self, q, x0, x):
-            return _rg_conv(x, self._b(q["W"]), self._b(q["b"]), q["strides"], q["pads"],
+            return rg_conv(x, self._b(q["W"]), self._b(q["b"]), q["strides"], q["pads"],
                             q["dilations"], q["groups"])
 
         def _run_avgpool(self, q, x0, x):
@@ -2309,14 +2323,14 @@ def _module_class(torch: Any) -> Any:
             return pool(x, q["kernel"], q["strides"], q["pads"][:q["nd"]], False, q["cip"])
 
         def _run_avgpool_pad(self, q, x0, x):
-            return _rg_avgpool(x, q["kernel"], q["strides"], q["pads"], q["cip"])
+            return rg_avgpool(x, q["kernel"], q["strides"], q["pads"], q["cip"])
 
         def _run_maxpool(self, q, x0, x):
             pool = F.max_pool1d if q["nd"] == 1 else F.max_pool2d
             return pool(x, q["kernel"], q["strides"], q["pads"][:q["nd"]], q["dilations"])
 
         def _run_maxpool_pad(self, q, x0, x):
-            return _rg_maxpool(x, q["kernel"], q["strides"], q["pads"], q["dilations"])
+            return rg_maxpool(x, q["kernel"], q["strides"], q["pads"], q["dilations"])
 
         def _run_affine(self, q, x0, x):
             if q["pre"] is not None:
@@ -2332,7 +2346,7 @@ def _module_class(torch: Any) -> Any:
 
         def _run_add(self, q, x0, *xs):
             coefs = [c if isinstance(c, float) else self._b(c) for c in q["coefs"]]
-            return _rg_lincomb(list(xs), coefs, self._b(q["const"]))
+            return rg_lincomb(list(xs), coefs, self._b(q["const"]))
 
         def _run_reshape(self, q, x0, x):
             return x.reshape((x.shape[0],) + q["shape"])
@@ -2344,7 +2358,7 @@ def _module_class(torch: Any) -> Any:
             return torch.cat(list(xs), dim=q["dim"])
 
         def _run_take(self, q, x0, x):
-            return _rg_take(x, self._b(q["idx"]), q["shape"])
+            return rg_take(x, self._b(q["idx"]), q["shape"])
 
         def _run_pad(self, q, x0, x):
             return F.pad(x, q["pad"], mode="constant", value=q["value"])
@@ -2368,7 +2382,7 @@ def _module_class(torch: Any) -> Any:
             return F.prelu(x, self._b(q["weight"]))
 
         def _run_leaky_relu(self, q, x0, x):
-            return _rg_leaky(x, self._b(q["alpha"]))
+            return rg_leaky(x, self._b(q["alpha"]))
 
         def _run_abs(self, q, x0, x):
             return torch.abs(x)
@@ -2381,14 +2395,14 @@ def _module_class(torch: Any) -> Any:
                 return xs[0]
             if len(xs) == 2:
                 return torch.maximum(xs[0], xs[1])
-            return _rg_max(*xs)
+            return rg_max(*xs)
 
         def _run_min(self, q, x0, *xs):
             if len(xs) == 1:
                 return xs[0]
             if len(xs) == 2:
                 return torch.minimum(xs[0], xs[1])
-            return _rg_min(*xs)
+            return rg_min(*xs)
 
         def _run_reduce_max(self, q, x0, x):
             return torch.amax(x, dim=q["dim"], keepdim=q["keepdim"])
