@@ -337,6 +337,7 @@ def cnns(draw):
     return nn.Sequential(*layers).double().eval(), (c0, hw, hw)
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None)
 @given(cnns())
 def test_random_cnns_and_resnets(model_shape):

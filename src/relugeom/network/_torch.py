@@ -1723,7 +1723,8 @@ class _Converter:
         ceil = bool(kw.get("ceil_mode", False))
         for i in range(nd):
             L = x.shape[1 + i]
-            if ceil and self._pool_out(L, k[i], s[i], p[i], 1, True) != self._pool_out(L, k[i], s[i], p[i], 1, False):
+            o_ceil = self._pool_out(L, k[i], s[i], p[i], 1, True)
+            if ceil and o_ceil != self._pool_out(L, k[i], s[i], p[i], 1, False):
                 raise self.fail("ceil_mode=True adds a partial window at the border here, whose "
                                 "divisor relugeom does not model; use ceil_mode=False or a size "
                                 "that the windows tile")
@@ -1838,7 +1839,8 @@ class _Converter:
     def op_constant_pad(self, kw: dict, **_: Any) -> _Sym:
         return self.op_pad(dict(kw, mode="constant"))
 
-    def op_interpolate(self, kw: dict, node: Any = None, cargs: Any = None, ckw: Any = None, **_: Any) -> _Sym:
+    def op_interpolate(self, kw: dict, node: Any = None, cargs: Any = None, ckw: Any = None,
+                       **_: Any) -> _Sym:
         x = self.sym(kw["input"])
         mode = kw.get("mode", "nearest") or "nearest"
         run = lambda t: self.rerun(node, cargs, ckw, t)  # noqa: E731
@@ -1846,7 +1848,8 @@ class _Converter:
             return self.gather(x, run)
         return self.probe(x, run)
 
-    def op_interp_probe(self, kw: dict, node: Any = None, cargs: Any = None, ckw: Any = None, **_: Any) -> _Sym:
+    def op_interp_probe(self, kw: dict, node: Any = None, cargs: Any = None, ckw: Any = None,
+                        **_: Any) -> _Sym:
         return self.probe(self.sym(kw["input"]), lambda t: self.rerun(node, cargs, ckw, t))
 
     def probe(self, x: _Sym, run: Callable[[Any], Any]) -> _Sym:
@@ -2239,7 +2242,8 @@ def _module_class(torch: Any) -> Any:
             elif k == "affine":
                 scale = np.asarray(p.get("scale", 1.0), dtype=np.float64)
                 shift = p.get("shift")
-                q["scale"] = None if (scale.ndim == 0 and float(scale) == 1.0) else self._buf(i, "scale", scale)
+                one = scale.ndim == 0 and float(scale) == 1.0
+                q["scale"] = None if one else self._buf(i, "scale", scale)
                 q["shift"] = None if shift is None else self._buf(i, "shift", shift)
                 r = len(shapes[i])
                 q["pre"] = (1,) * (r - len(s_in)) + tuple(s_in) if len(s_in) < r else None
