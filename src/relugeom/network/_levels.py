@@ -98,9 +98,12 @@ class DenseLevelEvaluator:
 class GraphLevelEvaluator:
     """Values of the neurons of one level of a general :class:`Network`.
 
-    Keeps the values and magnitudes of a block of the level's neurons at every point; new
-    points are evaluated through the network (no interpolation), and a new block is
-    evaluated at all points when the next neuron is outside the current one.
+    Keeps the values and magnitudes of a block of the level's neurons at every point. A new
+    point lies on an edge of the complex of the earlier levels, along which every neuron of
+    the level is affine, so its values are interpolated (its magnitude is the larger of the
+    endpoints' plus their values' sizes, which bounds the rounding carried along). A new
+    block is evaluated through the network at all points when the next neuron is outside
+    the current one.
     """
 
     def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
@@ -125,9 +128,10 @@ class GraphLevelEvaluator:
         return self.Z.v[:, j], self.S.v[:, j]
 
     def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
-        """New points ``Xn`` were added: evaluate the current block there."""
+        """New points ``Xn = X[ca] + t (X[cb] - X[ca])`` were added: interpolate the block."""
         if self.block is None or not len(Xn):
             return
-        Z, S = self.net.values_and_scales(Xn, slice(*self.block))
-        self.Z.extend(Z)
-        self.S.extend(S)
+        Zv, Sv = self.Z.v, self.S.v
+        za, zb = Zv[ca], Zv[cb]
+        self.Z.extend(za + t[:, None] * (zb - za))
+        self.S.extend(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb))

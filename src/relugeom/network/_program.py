@@ -192,33 +192,31 @@ class Conv(Op):
                 (1,) + self.dilations)
 
     def _conv(self, x, W):
+        """Cross-correlation by im2col and one matrix product per group, chunked over the batch."""
         W2, st, pd, dl = self._as2d(W)
         x2 = x if self.k == 2 else x[:, :, None, :]
         n, C = x2.shape[:2]
         O, Cg, kh, kw = W2.shape
         g = self.groups
+        og = O // g
         OH = (x2.shape[2] + pd[0] + pd[2] - ((kh - 1) * dl[0] + 1)) // st[0] + 1
         OW = (x2.shape[3] + pd[1] + pd[3] - ((kw - 1) * dl[1] + 1)) // st[1] + 1
         if any(pd):
             x2 = np.pad(x2, ((0, 0), (0, 0), (pd[0], pd[2]), (pd[1], pd[3])))
-        og = O // g
-        out = np.zeros((n, O, OH, OW), dtype=x.dtype) if x.dtype != object else None
-        parts = []
-        for gi in range(g):
-            acc = None
-            xs_g = x2[:, gi * Cg:(gi + 1) * Cg]
-            for i in range(kh):
-                for j in range(kw):
-                    xs = xs_g[:, :, i * dl[0]: i * dl[0] + st[0] * (OH - 1) + 1: st[0],
-                              j * dl[1]: j * dl[1] + st[1] * (OW - 1) + 1: st[1]]
-                    t = np.tensordot(W2[gi * og:(gi + 1) * og, :, i, j], xs, axes=([1], [1]))
-                    acc = t if acc is None else acc + t
-            if out is not None:
-                out[:, gi * og:(gi + 1) * og] = np.moveaxis(acc, 0, 1)
-            else:
-                parts.append(np.moveaxis(acc, 0, 1))
-        if out is None:
-            out = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+        eh, ew = (kh - 1) * dl[0] + 1, (kw - 1) * dl[1] + 1
+        win = np.lib.stride_tricks.sliding_window_view(x2, (eh, ew), axis=(2, 3))
+        win = win[:, :, ::st[0], ::st[1], ::dl[0], ::dl[1]][:, :, :OH, :OW]  # (n, C, OH, OW, kh, kw)
+        K = Cg * kh * kw
+        Wm = W2.reshape(g, og, K)
+        out = np.empty((n, O, OH, OW), dtype=np.result_type(x2, W2))
+        step = max(1, CHUNK_BYTES // (8 * OH * OW * K))
+        for s in range(0, n, step):
+            w = win[s: s + step]
+            m = len(w)
+            for gi in range(g):
+                cols = w[:, gi * Cg:(gi + 1) * Cg].transpose(0, 2, 3, 1, 4, 5).reshape(m * OH * OW, K)
+                res = (cols @ Wm[gi].T).reshape(m, OH * OW, og)
+                out[s: s + m, gi * og:(gi + 1) * og] = res.transpose(0, 2, 1).reshape(m, og, OH, OW)
         return out if self.k == 2 else out[:, :, 0, :]
 
     def forward(self, x):
@@ -251,14 +249,15 @@ class Conv(Op):
         OH, OW = gy2.shape[2:]
         Hp, Wp = s[1] + pd[0] + pd[2], s[2] + pd[1] + pd[3]
         gx = np.zeros((n, s[0], Hp, Wp), dtype=np.result_type(gy, W2))
+        gt = np.ascontiguousarray(gy2.transpose(0, 2, 3, 1))  # (n, OH, OW, O)
         for gi in range(g):
-            gyg = gy2[:, gi * og:(gi + 1) * og]
+            cols = gt[..., gi * og:(gi + 1) * og] @ W2[gi * og:(gi + 1) * og].reshape(og, -1)
+            cols = cols.reshape(n, OH, OW, Cg, kh, kw)
             for i in range(kh):
                 for j in range(kw):
-                    t = np.tensordot(W2[gi * og:(gi + 1) * og, :, i, j], gyg, axes=([0], [1]))
                     gx[:, gi * Cg:(gi + 1) * Cg,
                        i * dl[0]: i * dl[0] + st[0] * (OH - 1) + 1: st[0],
-                       j * dl[1]: j * dl[1] + st[1] * (OW - 1) + 1: st[1]] += np.moveaxis(t, 0, 1)
+                       j * dl[1]: j * dl[1] + st[1] * (OW - 1) + 1: st[1]] += cols[..., i, j].transpose(0, 3, 1, 2)
         gx = gx[:, :, pd[0]: Hp - pd[2], pd[1]: Wp - pd[3]]
         return (gx if self.k == 2 else gx[:, :, 0, :],)
 
@@ -291,7 +290,10 @@ class LinComb(Op):
 
     def _combine(self, xs, coefs):
         y = None
+        r = len(self.shape)
         for x, c in zip(xs, coefs):
+            if x.ndim - 1 < r:  # align per-sample axes (the batch axis stays in front)
+                x = x.reshape((x.shape[0],) + (1,) * (r - x.ndim + 1) + x.shape[1:])
             t = x if (isinstance(c, np.ndarray) and c.ndim == 0 and float(c) == 1.0) else x * c
             y = t if y is None else y + t
         if y.shape[1:] != self.shape:

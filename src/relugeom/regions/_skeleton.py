@@ -583,6 +583,12 @@ class _Run:
         hw, hb = _bit(h)
         pos = sgn > 0
         Pv = self.P.v
+        n_pos = int(np.count_nonzero(pos))
+        if n_pos == 0 or n_pos == len(pos):  # one side only: no edge is cut
+            if n_pos:
+                Pv[:, hw] |= hb
+            self.stats["pieces"].append(0)
+            return None
         Pv[pos, hw] |= hb
         ea, eb = self.EA.v, self.EB.v
         step = 8 * _CHUNK  # chunked: no edge-sized temporaries
@@ -937,14 +943,15 @@ class _Run:
         net, tol = self.net, self.tol
         bad_total, exact_checked = 0, 0
         margin_min = np.inf
-        for s in range(0, len(points), _CHUNK):
-            x = points[s: s + _CHUNK]
+        step = max(1, min(_CHUNK, (64 * 2 ** 20) // (8 * max(self.N, 1))))
+        for s in range(0, len(points), step):
+            x = points[s: s + step]
             if not self.N:
                 continue
             z, sc = net.values_and_scales(x)
             rel = np.abs(z) / np.maximum(sc, 1e-300)
             margin_min = min(margin_min, float(rel.min()))
-            wrong = (z > 0) != patterns[s: s + _CHUNK]
+            wrong = (z > 0) != patterns[s: s + step]
             if self.certify:
                 doubt = np.arange(len(x))
             else:
