@@ -273,7 +273,8 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None, *,
         gen = torch.Generator().manual_seed(0)
         example = torch.randn((1,) + shape, dtype=torch.float64, generator=gen)
     conv = _Converter(torch, gm, shape, example, positions, how, check)
-    net = conv.run()
+    with torch.no_grad():
+        net = conv.run()
     log.info("from_torch: %s traced with %s and converted in %.2f s: %r", type(module).__name__,
              how, time.perf_counter() - t0, net)
     kinds = {l.kind for l in net.layers}
