@@ -16,7 +16,7 @@ from importlib import import_module
 
 from . import errors
 from ._tol import Tolerance
-from .network import ReLUNetwork, example_network, load_network
+from .network import Network, NetworkBuilder, ReLUNetwork, example_network, load_network, random_network
 
 __version__ = "0.1.0"
 
@@ -25,12 +25,16 @@ _LAZY = {
     "Box": "relugeom.polyhedra",
     "enumerate_regions": "relugeom.regions",
     "RegionComplex": "relugeom.regions",
+    "Slice": "relugeom.regions",
+    "slice_through": "relugeom.regions",
+    "load_point": "relugeom._points",
     "tropical_form": "relugeom.tropical",
     "check_safety": "relugeom.verify",
     "reachable_set": "relugeom.verify",
 }
 
-__all__ = ["ReLUNetwork", "Tolerance", "errors", "example_network", "load_network", *_LAZY]
+__all__ = ["Network", "NetworkBuilder", "ReLUNetwork", "Tolerance", "errors", "example_network",
+           "load_network", "random_network", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -12,7 +12,8 @@ import pytest
 from conftest import shared_path
 from relugeom.cli.main import main
 from relugeom.network import load_network, random_network
-from relugeom.regions import RegionComplex, enumerate_regions, load_point, slice_through
+from relugeom import load_point
+from relugeom.regions import RegionComplex, enumerate_regions, slice_through
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from relugeom.network import ReLUNetwork, random_network  # noqa: E402
 from relugeom.polyhedra import Box  # noqa: E402
-from relugeom.regions import Slice, enumerate_regions, load_point, slice_through  # noqa: E402
+from relugeom import load_point  # noqa: E402
+from relugeom.regions import Slice, enumerate_regions, slice_through  # noqa: E402
 from relugeom.regions._plot import _ties_1d, class_cells, class_palette, decision_boundary  # noqa: E402
 from relugeom.regions._slices import PlaneSlice  # noqa: E402
 
@@ -121,7 +122,7 @@ def test_load_point_bad_files(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="not a readable .npy array"):
         load_point(tmp_path / "junk.npy", 2)
     np.save(tmp_path / "big.npy", np.zeros(1000))
-    monkeypatch.setattr("relugeom.regions._slices.MAX_POINT_BYTES", 100)
+    monkeypatch.setattr("relugeom._points.MAX_POINT_BYTES", 100)
     with pytest.raises(ValueError, match="over the 100-byte limit"):
         load_point(tmp_path / "big.npy", 1000)
 

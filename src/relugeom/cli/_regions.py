@@ -248,7 +248,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"network  {args.net}  {_describe(net)}")
     slice_info = None
     if args.slice:
-        from ..regions import load_point, slice_through
+        from .._points import load_point
+        from ..regions import slice_through
 
         shape = tuple(getattr(net, "input_shape", (d,)))
         pts = np.stack([load_point(spec, shape) for spec in args.slice])

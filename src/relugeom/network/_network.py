@@ -628,8 +628,14 @@ class ReLUNetwork(Network):
         save_npz(self, path)
 
     @classmethod
-    def from_torch(cls, module: object) -> "ReLUNetwork":
-        """From a PyTorch ``nn.Sequential``. See :func:`relugeom.network.from_torch`.
+    def from_torch(cls, module: object, input_shape=None, **kwargs) -> "ReLUNetwork":
+        """From a PyTorch model that is a fully connected ReLU chain. See :func:`relugeom.network.from_torch`.
+
+        Raises
+        ------
+        NetworkError
+            When the model is not a fully connected ReLU chain (use
+            :func:`relugeom.network.from_torch` for a general :class:`Network`).
 
         Examples
         --------
@@ -640,7 +646,8 @@ class ReLUNetwork(Network):
         """
         from ._torch import from_torch
 
-        return from_torch(module)
+        net = from_torch(module, input_shape, **kwargs)
+        return net if isinstance(net, ReLUNetwork) else net.to_relu_network()
 
     def to_torch(self) -> object:
         """To a PyTorch ``nn.Sequential``. See :func:`relugeom.network.to_torch`.

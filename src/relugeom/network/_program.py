@@ -374,7 +374,7 @@ class Take(Op):
         self.idx = np.asarray(idx, dtype=np.int64).reshape(-1)
         self.target = tuple(int(s) for s in shape)
         self.inputs = tuple(inputs)
-        self.unique = len(np.unique(self.idx)) == len(self.idx)
+        self.unique = not len(self.idx) or int(np.bincount(self.idx).max()) <= 1 if self.idx.min(initial=0) >= 0 else False
 
     def bind(self, shapes):
         (s,) = shapes

@@ -39,6 +39,8 @@ class ColorBy(str, Enum):
     PATTERN = "pattern"
     VALUE = "value"
     PIECE = "piece"
+    CLASS = "class"
+    OUTPUT = "output"
 
 
 @dataclass(frozen=True)
@@ -842,8 +844,7 @@ class RegionComplex:
         return z[: self.dim], n
 
     # -------------------------------------------------------------- pictures
-    def plot(self, ax=None, *, color_by: str = "pattern", edgecolor: str = "0.15", linewidth: float = 0.4,
-             cmap: str | None = None, colorbar: bool = False, **kwargs):
+    def plot(self, ax=None, *, color_by: str = "pattern", **kwargs):
         """Draw the complex with matplotlib (2-D; 1-D draws the graph of the function).
 
         See :func:`relugeom.regions.plot_complex` for the options.
@@ -863,8 +864,7 @@ class RegionComplex:
         """
         from ._plot import plot_complex
 
-        return plot_complex(self, ax, color_by=color_by, edgecolor=edgecolor, linewidth=linewidth,
-                            cmap=cmap, colorbar=colorbar, **kwargs)
+        return plot_complex(self, ax, color_by=color_by, **kwargs)
 
     # ----------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
