@@ -16,7 +16,7 @@ from relugeom.network import ReLUNetwork, random_network  # noqa: E402
 from relugeom.polyhedra import Box  # noqa: E402
 from relugeom import load_point  # noqa: E402
 from relugeom.regions import Slice, enumerate_regions, slice_through  # noqa: E402
-from relugeom.regions._plot import _ties_1d, class_cells, class_palette, decision_boundary  # noqa: E402
+from relugeom.regions._plot import _ties_1d, class_cells, class_palette, decision_boundary, plot_complex  # noqa: E402
 from relugeom.regions._slices import PlaneSlice  # noqa: E402
 
 
@@ -328,3 +328,10 @@ def test_plot_needs_a_low_dimensional_complex():
         cx.plot(color_by="class")
     with pytest.raises(ValueError, match="2-D"):
         class_cells(cx)
+
+
+def test_plot_refuses_three_or_more_dimensions():
+    net = random_network((4, 8, 3), rng=0)
+    cx = enumerate_regions(net, Box([-1] * 4, [1] * 4), max_regions=3)
+    with pytest.raises(ValueError, match="enumerate on a 2-D slice"):
+        plot_complex(cx)

@@ -1034,14 +1034,26 @@ class NetworkBuilder:
         return len(self.layers) - 1
 
     def dense(self, x: int, W: object, b: object = None, *, name: str = "") -> int:
-        """``x @ W.T + b`` along the last axis."""
+        """``x @ W.T + b`` along the last axis.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.dense(b.input, [[1.0, 2.0]], [0.5]))([[1.0, 1.0]]).tolist()
+        [[3.5]]
+        """
         W = as_array(W, name="W", ndim=2, error=NetworkError)
         b = None if b is None else as_array(b, name="b", error=NetworkError).reshape(-1)
         return self._add("dense", (x,), {"W": W, "b": b}, name)
 
     def conv(self, x: int, W: object, b: object = None, *, strides=None, pads=None, dilations=None,
              groups: int = 1, name: str = "") -> int:
-        """A 1-D or 2-D convolution; ``pads`` as in ONNX ``(begin…, end…)``."""
+        """A 1-D or 2-D convolution; ``pads`` as in ONNX ``(begin…, end…)``.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((1, 3)); b.build(b.conv(b.input, [[[1.0, -1.0]]]))([[1.0, 4.0, 2.0]]).tolist()
+        [[-3.0, 2.0]]
+        """
         W = as_array(W, name="W", error=NetworkError)
         b = None if b is None else as_array(b, name="b", error=NetworkError).reshape(-1)
         return self._add("conv", (x,), {"W": W, "b": b, "strides": strides, "pads": pads,
@@ -1049,90 +1061,216 @@ class NetworkBuilder:
 
     def avgpool(self, x: int, kernel, *, strides=None, pads=None, count_include_pad: bool = False,
                 name: str = "") -> int:
-        """Average pooling."""
+        """Average pooling.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((1, 4)); b.build(b.avgpool(b.input, (2,), strides=(2,)))([[1.0, 3.0, 5.0, 7.0]]).tolist()
+        [[2.0, 6.0]]
+        """
         return self._add("avgpool", (x,), {"kernel": tuple(kernel), "strides": strides, "pads": pads,
                                            "count_include_pad": bool(count_include_pad)}, name)
 
     def affine(self, x: int, scale: object = 1.0, shift: object = None, *, name: str = "") -> int:
-        """``x * scale + shift`` with broadcasting (batch norm, normalisation)."""
+        """``x * scale + shift`` with broadcasting (batch norm, normalisation).
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.affine(b.input, [2.0, 3.0], 1.0))([[1.0, 1.0]]).tolist()
+        [[3.0, 4.0]]
+        """
         scale = as_array(scale, name="scale", error=NetworkError)
         shift = None if shift is None else as_array(shift, name="shift", error=NetworkError)
         return self._add("affine", (x,), {"scale": scale, "shift": shift}, name)
 
     def add(self, *xs: int, coefs: Sequence[float] | None = None, name: str = "") -> int:
-        """A linear combination of tensors (default: their sum)."""
+        """A linear combination of tensors (default: their sum).
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.add(b.input, b.relu(b.input), coefs=(1.0, -1.0)))([[-1.0, 2.0]]).tolist()
+        [[-1.0, 0.0]]
+        """
         return self._add("add", xs, {"coefs": None if coefs is None else [float(c) for c in coefs]}, name)
 
     def reshape(self, x: int, shape: Sequence[int], *, name: str = "") -> int:
-        """Reshape (element order kept)."""
+        """Reshape (element order kept).
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((4,)); b.build(b.reshape(b.input, (2, 2))).output_shape
+        (2, 2)
+        """
         return self._add("reshape", (x,), {"shape": tuple(int(s) for s in shape)}, name)
 
     def flatten(self, x: int, *, name: str = "") -> int:
-        """Flatten to one axis."""
+        """Flatten to one axis.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2, 3)); b.build(b.flatten(b.input)).output_shape
+        (6,)
+        """
         return self._add("reshape", (x,), {"shape": (-1,)}, name or f"flatten{len(self.layers)}")
 
     def transpose(self, x: int, perm: Sequence[int], *, name: str = "") -> int:
-        """Permute axes."""
+        """Permute axes.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((1, 2)); b.build(b.transpose(b.input, (1, 0)))([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         return self._add("transpose", (x,), {"perm": tuple(perm)}, name)
 
     def concat(self, *xs: int, axis: int = 0, name: str = "") -> int:
-        """Concatenate along an axis."""
+        """Concatenate along an axis.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.concat(b.input, b.abs(b.input)))([[-1.0, 2.0]]).tolist()
+        [[-1.0, 2.0, 1.0, 2.0]]
+        """
         return self._add("concat", xs, {"axis": int(axis)}, name)
 
     def take(self, x: int, idx: object, shape: Sequence[int], *, name: str = "") -> int:
-        """Select entries: ``y.flat = x.flat[idx]``."""
+        """Select entries: ``y.flat = x.flat[idx]``.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((3,)); b.build(b.take(b.input, [2, 0], (2,)))([[1.0, 2.0, 3.0]]).tolist()
+        [[3.0, 1.0]]
+        """
         return self._add("take", (x,), {"idx": np.asarray(idx, dtype=np.int64), "shape": tuple(shape)}, name)
 
     def pad(self, x: int, pads: Sequence[int], value: float = 0.0, *, name: str = "") -> int:
-        """Constant padding (ONNX ``pads``)."""
+        """Constant padding (ONNX ``pads``).
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.pad(b.input, (1, 0), 9.0))([[1.0, 2.0]]).tolist()
+        [[9.0, 1.0, 2.0]]
+        """
         return self._add("pad", (x,), {"pads": tuple(pads), "value": float(value)}, name)
 
     def reduce_sum(self, x: int, axes: Sequence[int], *, keepdims: bool = True, mean: bool = False,
                    name: str = "") -> int:
-        """Sum (or mean) over axes."""
+        """Sum (or mean) over axes.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((3,)); b.build(b.reduce_sum(b.input, (0,), mean=True))([[1.0, 2.0, 6.0]]).tolist()
+        [[3.0]]
+        """
         return self._add("reduce_sum", (x,), {"axes": tuple(axes), "keepdims": keepdims, "mean": mean}, name)
 
     def const(self, value: object, *, name: str = "") -> int:
-        """A constant tensor."""
+        """A constant tensor.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.max(b.input, b.const([0.5, 0.5])))([[0.0, 1.0]]).tolist()
+        [[0.5, 1.0]]
+        """
         return self._add("const", (), {"value": as_array(value, name="value", error=NetworkError)}, name)
 
     def relu(self, x: int, *, name: str = "") -> int:
-        """ReLU."""
+        """ReLU.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.relu(b.input))([[-1.0, 2.0]]).tolist()
+        [[0.0, 2.0]]
+        """
         return self._add("relu", (x,), {}, name)
 
     def leaky_relu(self, x: int, alpha: object = 0.01, *, name: str = "") -> int:
-        """Leaky ReLU / PReLU with constant slope(s) ``alpha``."""
+        """Leaky ReLU / PReLU with constant slope(s) ``alpha``.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.leaky_relu(b.input, 0.5))([[-1.0, 2.0]]).tolist()
+        [[-0.5, 2.0]]
+        """
         return self._add("leaky_relu", (x,), {"alpha": as_array(alpha, name="alpha", error=NetworkError)}, name)
 
     def abs(self, x: int, *, name: str = "") -> int:
-        """Absolute value."""
+        """Absolute value.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.abs(b.input))([[-1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         return self._add("abs", (x,), {}, name)
 
     def clip(self, x: int, lo: float = -np.inf, hi: float = np.inf, *, name: str = "") -> int:
-        """Clip to ``[lo, hi]`` (HardTanh, ReLU6)."""
+        """Clip to ``[lo, hi]`` (HardTanh, ReLU6).
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((3,)); b.build(b.clip(b.input, 0.0, 6.0))([[-1.0, 2.0, 9.0]]).tolist()
+        [[0.0, 2.0, 6.0]]
+        """
         return self._add("clip", (x,), {"lo": float(lo), "hi": float(hi)}, name)
 
     def max(self, *xs: int, name: str = "") -> int:
-        """Elementwise maximum of tensors."""
+        """Elementwise maximum of tensors.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.max(b.input, b.affine(b.input, -1.0)))([[-1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         return self._add("max", xs, {}, name)
 
     def min(self, *xs: int, name: str = "") -> int:
-        """Elementwise minimum of tensors."""
+        """Elementwise minimum of tensors.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); b.build(b.min(b.input, b.affine(b.input, -1.0)))([[-1.0, 2.0]]).tolist()
+        [[-1.0, -2.0]]
+        """
         return self._add("min", xs, {}, name)
 
     def maxpool(self, x: int, kernel, *, strides=None, pads=None, dilations=None, name: str = "") -> int:
-        """Max pooling (default stride 1, as in ONNX)."""
+        """Max pooling (default stride 1, as in ONNX).
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((1, 4)); b.build(b.maxpool(b.input, (2,), strides=(2,)))([[1.0, 3.0, 5.0, 4.0]]).tolist()
+        [[3.0, 5.0]]
+        """
         return self._add("maxpool", (x,), {"kernel": tuple(kernel), "strides": strides, "pads": pads,
                                            "dilations": dilations}, name)
 
     def reduce_max(self, x: int, axes: Sequence[int], *, keepdims: bool = False, name: str = "") -> int:
-        """Maximum over axes."""
+        """Maximum over axes.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((3,)); b.build(b.reduce_max(b.input, (0,)))([[1.0, 7.0, 2.0]]).tolist()
+        [[7.0]]
+        """
         return self._add("reduce_max", (x,), {"axes": tuple(axes), "keepdims": keepdims}, name)
 
     def reduce_min(self, x: int, axes: Sequence[int], *, keepdims: bool = False, name: str = "") -> int:
-        """Minimum over axes."""
+        """Minimum over axes.
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((3,)); b.build(b.reduce_min(b.input, (0,)))([[1.0, 7.0, 2.0]]).tolist()
+        [[1.0]]
+        """
         return self._add("reduce_min", (x,), {"axes": tuple(axes), "keepdims": keepdims}, name)
 
     def build(self, output: int | None = None, *, name: str | None = None) -> Network:
-        """The network with output layer ``output`` (default: the last added)."""
+        """The network with output layer ``output`` (default: the last added).
+
+        Examples
+        --------
+        >>> b = NetworkBuilder((2,)); h = b.relu(b.input); b.build(h)
+        Network(input (2,), 1 layers, 2 neurons in 1 level, output (2,))
+        """
         return Network(list(self.layers), self.input_shape, output, name=name)

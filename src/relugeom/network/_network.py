@@ -148,7 +148,13 @@ class ReLUNetwork(Network):
         return False
 
     def to_relu_network(self) -> "ReLUNetwork":
-        """Itself."""
+        """Itself.
+
+        Examples
+        --------
+        >>> net = ReLUNetwork([[[1.0]]]); net.to_relu_network() is net
+        True
+        """
         return self
 
     def values_and_scales(self, x: object, neurons: slice | None = None) -> tuple[np.ndarray, np.ndarray]:

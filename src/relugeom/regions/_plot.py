@@ -420,10 +420,6 @@ def plot_complex(cx, ax=None, *, color_by: str = "pattern", edgecolor: str = "0.
     >>> ax = plot_complex(enumerate_regions(net, sl), color_by="class")
     >>> ax.get_xlabel(), ax.get_title()
     ('s', '... linear regions · ... classes')
-    >>> plot_complex(enumerate_regions(net, Box([-1] * 4, [1] * 4), max_regions=3))
-    Traceback (most recent call last):
-    ...
-    ValueError: plot draws 1-D and 2-D complexes; this one lives in R^4: enumerate on a 2-D slice (relugeom.regions.slice_through) and plot that
     """
     import matplotlib.pyplot as plt
 
