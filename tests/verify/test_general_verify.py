@@ -184,6 +184,8 @@ def test_high_dimensional_inputs_bounds_or_unknown():
     else:
         assert r.verdict is Verdict.UNKNOWN and "too many dimensions (25)" in r.reason
         assert r.coverage == 0.0
+    r = check_safety(net, big, uns, rng=0, time_limit=0.0)
+    assert r.verdict in (Verdict.TIMEOUT, Verdict.UNSAFE)
 
 
 @pytest.mark.parametrize("kind", ["conv", "clip_leaky", "residual"])

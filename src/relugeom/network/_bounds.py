@@ -356,6 +356,8 @@ def _gradient_bounds_dense(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray) -
 CROWN_BUDGET = 2e9
 #: entries of one adjoint array of a backward pass (rows are processed in chunks of this)
 _CHUNK_FLOATS = 2 ** 22
+#: step size of the projected Adam ascent on the lower slopes (α-CROWN)
+ALPHA_LR = 0.1
 
 
 def _ancestors(prog, r: int) -> set[int]:
@@ -460,8 +462,9 @@ def _backward_general(prog, target: int, Lam: np.ndarray, lo: np.ndarray, hi: np
 
 
 def _crown_rows(prog, relax: dict, r: int, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                chunk: int) -> tuple[np.ndarray, np.ndarray]:
-    """CROWN lower and upper bounds ``(B, len(idx))`` of the entries ``idx`` of register ``r``."""
+                chunk: int, alpha_steps: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """CROWN (α-CROWN with ``alpha_steps``) lower and upper bounds ``(B, len(idx))`` of the
+    entries ``idx`` of register ``r``."""
     B = lo.shape[0]
     shape = prog.shapes[r]
     size = int(np.prod(shape, dtype=np.int64))
@@ -473,20 +476,24 @@ def _crown_rows(prog, relax: dict, r: int, idx: np.ndarray, lo: np.ndarray, hi: 
         E[np.arange(k), ii] = 1.0
         E[k + np.arange(k), ii] = -1.0
         Lam = np.ascontiguousarray(np.broadcast_to(E, (B, 2 * k, size))).reshape((B, 2 * k) + shape)
-        lb, _, _ = _backward_general(prog, r, Lam, lo, hi, relax)
+        if alpha_steps:
+            lb = _alpha_rows(prog, relax, r, Lam, lo, hi, steps=alpha_steps, lr=ALPHA_LR)
+        else:
+            lb, _, _ = _backward_general(prog, r, Lam, lo, hi, relax)
         lbs.append(lb[:, :k])
         ubs.append(-lb[:, k:])
     return np.concatenate(lbs, axis=1), np.concatenate(ubs, axis=1)
 
 
 def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
-                   budget: float) -> BoxBounds:
+                   budget: float, alpha_steps: int = 20) -> BoxBounds:
     """:func:`crown_bounds` on the lowered program of any network."""
     from ._program import Const, Relu
 
-    if method not in ("crown", "interval"):
-        raise ValueError(f"method must be 'crown' or 'interval' for a general network ('symbolic' "
-                         f"is for ReLUNetwork only); got {method!r}")
+    if method not in ("crown", "alpha", "interval"):
+        raise ValueError(f"method must be 'crown', 'alpha' or 'interval' for a general network "
+                         f"('symbolic' is for ReLUNetwork only); got {method!r}")
+    steps = int(alpha_steps) if method == "alpha" else 0
     prog = net.program
     lo, hi = _as_boxes(prog, lo, hi)
     B = lo.shape[0]
@@ -508,13 +515,13 @@ def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
             r = ins[0]
             l = (mid[r] - rad[r]).reshape(B, -1)
             u = (mid[r] + rad[r]).reshape(B, -1)
-            if method == "crown" and not exact[r]:
+            if method != "interval" and not exact[r]:
                 unst = np.flatnonzero(((l < 0) & (u > 0)).any(axis=0))
                 if len(unst):
                     anc = _ancestors(prog, r)
                     if B * 2 * len(unst) * sum(sizes[a] for a in anc) <= budget:
                         chunk = max(1, int(_CHUNK_FLOATS // (2 * B * max(sizes[a] for a in anc))))
-                        cl, cu = _crown_rows(prog, relax, r, unst, lo, hi, chunk)
+                        cl, cu = _crown_rows(prog, relax, r, unst, lo, hi, chunk, steps)
                         l[:, unst] = np.maximum(l[:, unst], cl)
                         u[:, unst] = np.minimum(u[:, unst], cu)
                     else:
@@ -537,8 +544,9 @@ def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
         for r in ins:
             if prog.last_use[r] == i and r != prog.output:
                 mid[r] = rad[r] = None
+    tight = "alpha" if steps else "crown"
     out = BoxBounds([plb[:, a:b] for a, b in prog.levels], [pub[:, a:b] for a, b in prog.levels],
-                    relax=relax, level_method=["interval" if f else "crown" for f in fallback])
+                    relax=relax, level_method=["interval" if f else tight for f in fallback])
     if C is not None:
         C = np.atleast_2d(np.asarray(C, dtype=float))
         if C.shape[1] != prog.output_size:
@@ -557,36 +565,31 @@ def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
     return out
 
 
-def _optimize_alpha_general(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                            C: np.ndarray, *, steps: int, lr: float, rows: np.ndarray | None) -> np.ndarray:
-    """:func:`optimize_spec_alpha` on the lowered program of any network."""
+def _alpha_rows(prog, relax: dict, target: int, Lam: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                *, steps: int, lr: float) -> np.ndarray:
+    """Lower bounds ``(B, m)`` of ``<Lam_j, z_target>`` with the lower slopes optimised per
+    row (projected Adam, gradients by the reverse of the backward pass: a forward pass).
+    Iteration 0 is the plain CROWN bound, and the best bound seen is returned."""
     from ._program import Const, Relu
 
-    prog = net.program
-    idx = np.asarray(idx, dtype=np.int64)
-    lo_i, hi_i = np.asarray(lo, float)[idx], np.asarray(hi, float)[idx]
-    B = len(idx)
-    C = np.atleast_2d(np.asarray(C, dtype=float))
-    Cb = np.broadcast_to(C, (B,) + C.shape) if rows is None else C[np.asarray(rows, dtype=int).reshape(B, -1)]
-    R = Cb.shape[1]
-    Lam = np.ascontiguousarray(Cb).reshape((B, R) + prog.output_shape)
-    relax = {i: (a[idx], s[idx], t[idx]) for i, (a, s, t) in bb.relax.items()}
+    B, R = Lam.shape[:2]
+    anc = _ancestors(prog, target)
+    relax = {i: v for i, v in relax.items() if i + 1 in anc}
     um = {i: (t > 0)[:, None, :] for i, (a, s, t) in relax.items()}
     alphas = {i: np.repeat(a[:, None, :], R, axis=1) for i, (a, s, t) in relax.items()}
     m1 = {i: np.zeros_like(a) for i, a in alphas.items()}
     m2 = {i: np.zeros_like(a) for i, a in alphas.items()}
     beta1, beta2, eps = 0.9, 0.999, 1e-8
-    anc = _ancestors(prog, prog.output)
     best = None
     for it in range(steps + 1):
         al = {i: np.where(um[i], alphas[i], relax[i][1][:, None, :]) for i in relax}
-        lb, Om, kept = _backward_general(prog, prog.output, Lam, lo_i, hi_i, relax, alphas=al, keep=True)
+        lb, Om, kept = _backward_general(prog, target, Lam, lo, hi, relax, alphas=al, keep=True)
         best = lb if best is None else np.maximum(best, lb)
         if it == steps or Om is None:
             break
         # reverse of the backward pass: d lb / d (adjoint of each register), forwards
-        G: dict = {0: np.where(Om > 0, lo_i[:, None, :], hi_i[:, None, :]).reshape((B * R,) + prog.input_shape)}
-        for i, op in enumerate(prog.ops):
+        G: dict = {0: np.where(Om > 0, lo[:, None, :], hi[:, None, :]).reshape((B * R,) + prog.input_shape)}
+        for i, op in enumerate(prog.ops[:target]):
             if i + 1 not in anc:
                 continue
             if isinstance(op, Relu):
@@ -609,6 +612,21 @@ def _optimize_alpha_general(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray,
                 if prog.last_use[r] == i and r != prog.output:
                     G.pop(r, None)
     return best
+
+
+def _optimize_alpha_general(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                            C: np.ndarray, *, steps: int, lr: float, rows: np.ndarray | None) -> np.ndarray:
+    """:func:`optimize_spec_alpha` on the lowered program of any network."""
+    prog = net.program
+    idx = np.asarray(idx, dtype=np.int64)
+    lo_i, hi_i = np.asarray(lo, float)[idx], np.asarray(hi, float)[idx]
+    B = len(idx)
+    C = np.atleast_2d(np.asarray(C, dtype=float))
+    Cb = np.broadcast_to(C, (B,) + C.shape) if rows is None else C[np.asarray(rows, dtype=int).reshape(B, -1)]
+    R = Cb.shape[1]
+    Lam = np.ascontiguousarray(Cb).reshape((B, R) + prog.output_shape)
+    relax = {i: (a[idx], s[idx], t[idx]) for i, (a, s, t) in bb.relax.items()}
+    return _alpha_rows(prog, relax, prog.output, Lam, lo_i, hi_i, steps=steps, lr=lr)
 
 
 _ABS_OPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -677,7 +695,7 @@ def _gradient_bounds_general(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray)
 
 # ========================================================================= public entries
 def crown_bounds(net, lo: object, hi: object, C: object | None = None, *, method: str = "crown",
-                 budget: float = CROWN_BUDGET) -> BoxBounds:
+                 budget: float = CROWN_BUDGET, alpha_steps: int = 20) -> BoxBounds:
     """Bounds of a network over a batch of boxes: every pre-activation, and ``C f(x)``.
 
     The backward linear relaxation (CROWN, Zhang et al. 2018) runs on the lowered program
@@ -696,14 +714,19 @@ def crown_bounds(net, lo: object, hi: object, C: object | None = None, *, method
         The boxes.
     C : ndarray (R, output_dim), optional
         Output rows whose lower bounds ``min_x C f(x)`` are wanted.
-    method : {"crown", "symbolic", "interval"}
+    method : {"crown", "alpha", "symbolic", "interval"}
         Intermediate bounds by backward linear relaxation (CROWN; tightest, cost quadratic
-        in depth), by forward symbolic linear bounds in the input variables (cheap; the
-        output rows still get a backward pass; ReLUNetwork only), or plain interval
-        arithmetic.
+        in depth), by CROWN with the lower slopes optimised for every bound separately
+        (α-CROWN, Xu et al. 2021; ``alpha_steps`` forward-backward passes per level;
+        general networks only), by forward symbolic linear bounds in the input variables
+        (cheap; the output rows still get a backward pass; ReLUNetwork only), or plain
+        interval arithmetic. The output rows get one CROWN pass on the intermediate bounds
+        (optimise them with :func:`optimize_spec_alpha`).
     budget : float
         General networks: the largest CROWN pass (boxes × rows × entries of the registers
         it goes through) run for one ReLU operation; wider ones keep interval bounds.
+    alpha_steps : int
+        Iterations of the slope optimisation for ``method="alpha"``.
 
     Returns
     -------
@@ -738,7 +761,7 @@ def crown_bounds(net, lo: object, hi: object, C: object | None = None, *, method
     net = as_network(net)
     if getattr(net, "is_dense_relu", False):
         return _crown_dense(net, lo, hi, C, method=method)
-    return _crown_general(net, lo, hi, C, method, float(budget))
+    return _crown_general(net, lo, hi, C, method, float(budget), alpha_steps)
 
 
 def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,

@@ -633,10 +633,11 @@ def _bab_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: T
 
 
 def _bound_whole_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin, tol: Tolerance,
-                      *, alpha_steps: int = 100) -> _PartOutcome:
+                      deadline: float | None, *, alpha_steps: int = 100) -> _PartOutcome:
     """A high-dimensional input part of a general network: CROWN, then α-CROWN on the rows
     of the unsafe parts still open, over the whole part (no splitting). Status "safe",
-    "cex" (a bound minimiser or the centre is a counterexample) or "unsplit"."""
+    "cex" (a bound minimiser or the centre is a counterexample), "timeout" (the time limit
+    passed before α-CROWN) or "unsplit"."""
     stats = {"boxes": 1, "alpha_boxes": 0}
     K = uns.n_parts
     onehot = (uns.group[None, :] == np.arange(K)[:, None])          # (K, R)
@@ -653,6 +654,8 @@ def _bound_whole_part(net, uns: UnsafeSet, lo0: np.ndarray, hi0: np.ndarray, Pin
         if mc[i] <= tol.feas_atol:
             return _PartOutcome("cex", Xc[i], 0.0, total, stats, "a minimiser of the linear bounds")
     part_ok = (onehot & (lbs > uns.d)[None, :]).any(axis=1)
+    if not part_ok.all() and deadline is not None and time.monotonic() > deadline:
+        return _PartOutcome("timeout", None, 0.0, total, stats, "")
     if not part_ok.all() and alpha_steps:
         rows = np.flatnonzero(~part_ok[uns.group])
         stats["alpha_boxes"] += 1
@@ -818,7 +821,7 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
         lo0, hi0 = bounds[k]
         Pin = None if ins.is_box(k) else (ins.parts[k].A, ins.parts[k].b)
         if not net.is_dense_relu and np.count_nonzero(hi0 > lo0) > SPLIT_MAX_DIM:
-            outs = [_bound_whole_part(net, uns, lo0, hi0, Pin, tol)]
+            outs = [_bound_whole_part(net, uns, lo0, hi0, Pin, tol, deadline)]
         elif executor is None:
             outs = [_bab_part(net, uns, lo0, hi0, Pin, tol, deadline, max_splits, progress=progress)]
         else:
