@@ -82,7 +82,7 @@ def test_bounds_are_sound(kind, seed):
     B = 2
     lo, hi = _boxes(net, rng, B)
     C = rng.normal(size=(3, net.output_dim))
-    bbs = {m: crown_bounds(net, lo, hi, C, method=m) for m in ("crown", "interval")}
+    bbs = {m: crown_bounds(net, lo, hi, C, method=m, alpha_steps=5) for m in ("crown", "alpha", "interval")}
     alpha = optimize_spec_alpha(net, bbs["crown"], np.arange(B), lo, hi, C, steps=8)
     assert np.all(alpha >= bbs["crown"].spec_lb - 1e-12)
     g_lo, g_hi = gradient_bounds(net, bbs["crown"], np.arange(B), C)
@@ -126,6 +126,12 @@ def test_crown_at_least_as_tight_as_intervals(kind, seed):
     assert np.all(np.concatenate(cr.pre_lb, axis=1) >= plb - 1e-12)
     assert np.all(np.concatenate(cr.pre_ub, axis=1) <= pub + 1e-12)
     assert iv.level_method == ["interval"] * len(net.levels)
+    # per-bound optimised slopes: the first level that differs is at least as tight
+    al = crown_bounds(net, lo, hi, method="alpha", alpha_steps=5)
+    for a_l, a_u, c_l, c_u in zip(al.pre_lb, al.pre_ub, cr.pre_lb, cr.pre_ub):
+        if not (np.allclose(a_l, c_l, atol=1e-12) and np.allclose(a_u, c_u, atol=1e-12)):
+            assert np.all(a_l >= c_l - 1e-12) and np.all(a_u <= c_u + 1e-12)
+            break
 
 
 def test_crown_strictly_tighter_on_a_deep_net():
