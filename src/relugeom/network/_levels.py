@@ -72,6 +72,7 @@ class DenseLevelEvaluator:
     def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
         self.net, self.l, self.budget = net, int(l), budget
         self.offset = int(net.layer_offsets[l])
+        self.order = np.arange(self.offset, int(net.layer_offsets[l + 1]))
         self.W, self.b = net.weights[l], net.biases[l]
         self.H = None
         if l and len(X) * net.widths[l] * 8 < budget:
@@ -98,38 +99,59 @@ class DenseLevelEvaluator:
 class GraphLevelEvaluator:
     """Values of the neurons of one level of a general :class:`Network`.
 
-    Keeps the values and magnitudes of a block of the level's neurons at every point. A new
-    point lies on an edge of the complex of the earlier levels, along which every neuron of
-    the level is affine, so its values are interpolated (its magnitude is the larger of the
-    endpoints' plus their values' sizes, which bounds the rounding carried along). A new
-    block is evaluated through the network at all points when the next neuron is outside
-    the current one.
+    The level's neurons are processed in blocks that are local in the network: all channels
+    of a run of positions of a convolutional layer, so that a block's values need only its
+    receptive field (see :meth:`Program.values_and_scales`) and the blocks together cost
+    about one evaluation of the level. ``order`` is the processing order (any order within
+    a level gives the same complex). Each block's values and magnitudes are kept at every
+    point. A new point lies on an edge of the complex of the earlier levels, along which
+    every neuron of the level is affine, so its values are interpolated (its magnitude is the
+    larger of the endpoints' plus their values' sizes, which bounds the rounding carried
+    along).
     """
 
     def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
         self.net, self.budget = net, budget
-        self.start, self.stop = net.levels[l]
-        self.block: tuple[int, int] | None = None
+        prog = net.program
+        width = int(max(1, budget // (16 * max(len(X), 1))))
+        blocks = []
+        for i in prog.level_relus[l]:
+            op = prog.ops[i]
+            shape = op.shape
+            if len(shape) >= 2 and shape[0] > 1:
+                C, plane = shape[0], int(np.prod(shape[1:]))
+                tile = max(1, width // C)
+                for p0 in range(0, plane, tile):
+                    pos = np.arange(p0, min(plane, p0 + tile))
+                    blocks.append((op.offset + (np.arange(C)[:, None] * plane + pos[None, :])).ravel())
+            else:
+                for a in range(0, op.size, width):
+                    blocks.append(op.offset + np.arange(a, min(op.size, a + width)))
+        self.blocks = blocks
+        self.order = np.concatenate(blocks) if blocks else np.zeros(0, np.int64)
+        self.block_of = {}
+        for b, blk in enumerate(blocks):
+            for j, k in enumerate(blk.tolist()):
+                self.block_of[k] = (b, j)
+        self.current = -1
         self.Z: _Grow | None = None
         self.S: _Grow | None = None
 
-    def _load(self, k: int, X: np.ndarray) -> None:
-        per = max(1, 16 * max(len(X), 1))
-        width = int(max(1, min(self.stop - k, self.budget // per)))
-        self.block = (k, k + width)
-        Z, S = self.net.values_and_scales(X, slice(k, k + width))
+    def _load(self, b: int, X: np.ndarray) -> None:
+        self.current = b
+        Z, S = self.net.values_and_scales(X, self.blocks[b])
         self.Z, self.S = _Grow(Z), _Grow(S)
 
     def values(self, k: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pre-activation of neuron ``k`` and its magnitude at the points ``X``."""
-        if self.block is None or not self.block[0] <= k < self.block[1] or self.Z.n != len(X):
-            self._load(k, X)
-        j = k - self.block[0]
+        b, j = self.block_of[int(k)]
+        if b != self.current or self.Z.n != len(X):
+            self._load(b, X)
         return self.Z.v[:, j], self.S.v[:, j]
 
     def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
         """New points ``Xn = X[ca] + t (X[cb] - X[ca])`` were added: interpolate the block."""
-        if self.block is None or not len(Xn):
+        if self.current < 0 or not len(Xn):
             return
         Zv, Sv = self.Z.v, self.S.v
         za, zb = Zv[ca], Zv[cb]

@@ -95,6 +95,37 @@ class Op:
         """The constant term (per-sample shape), or None when the operation is linear."""
         return None
 
+    def need(self, out: np.ndarray) -> list:
+        """The input entries (flat, per input) that output entries ``out`` depend on.
+
+        ``None`` for an input means all of it. Operations that compute only some outputs
+        (:meth:`compact`) let an engine evaluate a few neurons without the whole layer.
+        """
+        return [None] * len(self.inputs)
+
+    def compact(self, xs: list, out: np.ndarray, absolute: bool = False) -> np.ndarray:
+        """Output entries ``out`` (flat) from inputs stored compactly: ``(n, len(out))``.
+
+        ``xs`` holds, per input, a pair ``(values (n, L), layout)``: the values of the input
+        at the flat entries ``layout`` (sorted), which include all that :meth:`need` asks
+        for. With ``absolute=True``, the linear part with absolute coefficients (no
+        constant). The default expands the inputs to full size.
+        """
+        full = []
+        for (v, lay), shape in zip(xs, self._in_shapes()):
+            size = int(math.prod(shape))
+            if len(lay) == size:
+                full.append(v.reshape((v.shape[0],) + tuple(shape)))
+            else:
+                f = np.zeros((v.shape[0], size))
+                f[:, lay] = v
+                full.append(f.reshape((v.shape[0],) + tuple(shape)))
+        y = self.absolute(*full) if absolute else self.forward(*full)
+        return y.reshape(y.shape[0], -1)[:, out]
+
+    def _in_shapes(self) -> list:
+        return list(getattr(self, "in_shapes", None) or [getattr(self, "in_shape")])
+
     @property
     def size(self) -> int:
         return int(math.prod(self.shape))
@@ -117,6 +148,7 @@ class Dense(Op):
         (s,) = shapes
         if not s or s[-1] != self.W.shape[1]:
             raise ValueError(f"Dense with {self.W.shape[1]} inputs applied to a tensor of shape {s}")
+        self.in_shape = tuple(s)
         self.shape = tuple(s[:-1]) + (self.W.shape[0],)
 
     def forward(self, x):
@@ -140,6 +172,21 @@ class Dense(Op):
         if self.b is None:
             return None
         return np.broadcast_to(self.b, self.shape)
+
+    def need(self, out):
+        if len(self.shape) != 1:
+            return [None]
+        return [None]  # every input feature
+
+    def compact(self, xs, out, absolute=False):
+        (v, lay), = xs
+        if len(self.shape) != 1 or len(lay) != self.W.shape[1]:
+            return Op.compact(self, xs, out, absolute)
+        W = self.W[out]
+        if absolute:
+            return v @ np.abs(W).T
+        y = v @ W.T
+        return y + self.b[out] if self.b is not None else y
 
 
 class Conv(Op):
@@ -266,6 +313,60 @@ class Conv(Op):
             return None
         return np.broadcast_to(self.b.reshape((-1,) + (1,) * self.k), self.shape)
 
+    def _geometry2d(self):
+        W2, st, pd, dl = self._as2d(self.W)
+        s = self.in_shape if self.k == 2 else (self.in_shape[0], 1, self.in_shape[1])
+        O = self.shape[0]
+        OH, OW = (self.shape[1], self.shape[2]) if self.k == 2 else (1, self.shape[1])
+        return W2, st, pd, dl, s, O, OH, OW
+
+    def _window_index(self, pos: np.ndarray):
+        """Flat input index (C_in, kh, kw) of every window position ``pos`` (-1 = padding)."""
+        W2, st, pd, dl, s, O, OH, OW = self._geometry2d()
+        C, H, Wd = s
+        _, Cg, kh, kw = W2.shape
+        i, j = np.divmod(pos, OW)
+        r = i[:, None] * st[0] - pd[0] + np.arange(kh)[None, :] * dl[0]    # (P, kh)
+        c = j[:, None] * st[1] - pd[1] + np.arange(kw)[None, :] * dl[1]    # (P, kw)
+        ok = (r >= 0)[:, :, None] & (r < H)[:, :, None] & (c >= 0)[:, None, :] & (c < Wd)[:, None, :]
+        sp = np.where(ok, r[:, :, None] * Wd + c[:, None, :], -1)          # (P, kh, kw)
+        ch = np.arange(C)[None, :, None, None] * (H * Wd)
+        return np.where(sp[:, None] >= 0, sp[:, None] + ch, -1)            # (P, C, kh, kw)
+
+    def _positions(self, out):
+        plane = self.shape[1] * (self.shape[2] if self.k == 2 else 1) if self.k == 2 else self.shape[1]
+        return np.unique(np.asarray(out) % plane)
+
+    def need(self, out):
+        idx = self._window_index(self._positions(out)).ravel()
+        return [np.unique(idx[idx >= 0])]
+
+    def compact(self, xs, out, absolute=False):
+        (v, lay), = xs
+        if self.groups != 1:
+            return Op.compact(self, xs, out, absolute)
+        plane = int(np.prod(self.shape[1:]))
+        out = np.asarray(out)
+        o, p = np.divmod(out, plane)
+        pos, pinv = np.unique(p, return_inverse=True)
+        idx = self._window_index(pos).reshape(len(pos), -1)                # full input indices
+        at = np.searchsorted(lay, np.maximum(idx, 0))
+        at = np.where(idx >= 0, at, len(lay))                               # padding reads 0
+        n = v.shape[0]
+        pad = np.concatenate([v, np.zeros((n, 1))], axis=1)
+        W = np.abs(self.W) if absolute else self.W
+        Wm = W.reshape(self.shape[0], -1)
+        oo = np.unique(o)
+        res = np.empty((n, len(out)))
+        step = max(1, CHUNK_BYTES // (8 * idx.size + 1))
+        for s in range(0, n, step):
+            cols = pad[s: s + step][:, at]                                  # (m, P, K)
+            r = cols @ Wm[oo].T                                             # (m, P, |oo|)
+            res[s: s + step] = r[:, pinv, np.searchsorted(oo, o)]
+        if self.b is not None and not absolute:
+            res += self.b[o]
+        return res
+
 
 class LinComb(Op):
     """``y = Σ_i c_i ⊙ x_i + const`` with numpy broadcasting (per-sample shapes).
@@ -320,6 +421,30 @@ class LinComb(Op):
     def adjoint(self, gy):
         return tuple(_unbroadcast(gy * c, s) for c, s in zip(self.coefs, self.in_shapes))
 
+    def _sources(self, out):
+        """Per input, the flat entry each output entry ``out`` reads (broadcasting)."""
+        coords = np.unravel_index(np.asarray(out), self.shape)
+        r = len(self.shape)
+        res = []
+        for s in self.in_shapes:
+            s2 = (1,) * (r - len(s)) + tuple(s)
+            cs = [np.zeros_like(c) if d == 1 else c for c, d in zip(coords, s2)]
+            res.append(np.ravel_multi_index(tuple(cs), s2) if s else np.zeros(len(out), np.int64))
+        return res
+
+    def need(self, out):
+        return [np.unique(src) for src in self._sources(out)]
+
+    def compact(self, xs, out, absolute=False):
+        out = np.asarray(out)
+        y = np.zeros((xs[0][0].shape[0], len(out)))
+        for (v, lay), src, c in zip(xs, self._sources(out), self.coefs):
+            cc = np.broadcast_to(np.abs(c) if absolute else c, self.shape).reshape(-1)[out]
+            y += v[:, np.searchsorted(lay, src)] * cc
+        if self.const is not None and not absolute:
+            y += np.broadcast_to(self.const, self.shape).reshape(-1)[out]
+        return y
+
     def constant(self):
         if self.const is None:
             return None
@@ -345,6 +470,13 @@ class Reshape(Op):
     def adjoint(self, gy):
         return (gy.reshape((gy.shape[0],) + self.in_shape),)
 
+    def need(self, out):
+        return [np.asarray(out)]
+
+    def compact(self, xs, out, absolute=False):
+        (v, lay), = xs
+        return v[:, np.searchsorted(lay, np.asarray(out))]
+
 
 class Transpose(Op):
     """Permute the per-sample axes."""
@@ -357,6 +489,7 @@ class Transpose(Op):
         (s,) = shapes
         if sorted(self.perm) != list(range(len(s))):
             raise ValueError(f"permutation {self.perm} does not fit a tensor of shape {s}")
+        self.in_shape = tuple(s)
         self.shape = tuple(s[p] for p in self.perm)
 
     def forward(self, x):
@@ -365,6 +498,18 @@ class Transpose(Op):
     def adjoint(self, gy):
         inv = np.argsort(self.perm)
         return (np.transpose(gy, (0,) + tuple(int(p) + 1 for p in inv)),)
+
+    def _sources(self, out):
+        """The input flat entry of each output entry."""
+        src = np.arange(int(math.prod(self.in_shape))).reshape(self.in_shape)
+        return np.transpose(src, self.perm).reshape(-1)[np.asarray(out)]
+
+    def need(self, out):
+        return [np.unique(self._sources(out))]
+
+    def compact(self, xs, out, absolute=False):
+        (v, lay), = xs
+        return v[:, np.searchsorted(lay, self._sources(out))]
 
 
 class Take(Op):
@@ -388,6 +533,13 @@ class Take(Op):
     def forward(self, x):
         n = x.shape[0]
         return x.reshape(n, -1)[:, self.idx].reshape((n,) + self.shape)
+
+    def need(self, out):
+        return [np.unique(self.idx[np.asarray(out)])]
+
+    def compact(self, xs, out, absolute=False):
+        (v, lay), = xs
+        return v[:, np.searchsorted(lay, self.idx[np.asarray(out)])]
 
     def adjoint(self, gy):
         n = gy.shape[0]
@@ -456,6 +608,7 @@ class Concat(Op):
             if len(s) != len(base) or any(x != y for i, (x, y) in enumerate(zip(s, base)) if i != a):
                 raise ValueError(f"Concat along axis {a} of shapes {shapes}")
         self.sizes = [s[a] for s in shapes]
+        self.in_shapes = [tuple(s) for s in shapes]
         base[a] = sum(self.sizes)
         self.shape = tuple(base)
 
@@ -712,9 +865,46 @@ class Program:
         return np.concatenate([self.run(x[s: s + step], pre=True)["pre"]
                                for s in range(0, n, step)])
 
-    def values_and_scales(self, x: np.ndarray, neurons: slice | None = None
+    def _demand(self, neurons: np.ndarray) -> tuple[int, list]:
+        """Entries of every register the given neurons' pre-activations depend on.
+
+        Returns the number of operations to run and, per register, None (not needed), an
+        array of flat entries, or ``"all"``.
+        """
+        neurons = np.asarray(neurons, dtype=np.int64)
+        dem: list = [None] * (len(self.ops) + 1)
+        stop = 0
+        for i in self.relus:
+            op = self.ops[i]
+            sel = np.unique(neurons[(neurons >= op.offset) & (neurons < op.offset + op.size)] - op.offset)
+            if len(sel):
+                stop = max(stop, i + 1)
+                r = op.inputs[0]
+                dem[r] = sel if dem[r] is None else ("all" if isinstance(dem[r], str) else np.union1d(dem[r], sel))
+        for i in range(stop - 1, -1, -1):
+            op = self.ops[i]
+            d = dem[i + 1]
+            if d is None or isinstance(op, Const):
+                continue
+            parts = [None] * len(op.inputs) if isinstance(d, str) else (
+                [d] if isinstance(op, Relu) else op.need(d))
+            for r, e in zip(op.inputs, parts):
+                if e is None:
+                    dem[r] = "all"
+                elif dem[r] is None:
+                    dem[r] = e
+                elif not isinstance(dem[r], str):
+                    dem[r] = np.union1d(dem[r], e)
+        return stop, dem
+
+    def values_and_scales(self, x: np.ndarray, neurons: slice | np.ndarray | None = None
                           ) -> tuple[np.ndarray, np.ndarray]:
         """Pre-activations and their magnitudes ``|W| |h| + |b|`` at points (chunked).
+
+        ``neurons`` is a slice or an index array (default: all); columns come in that order.
+        Only the entries those neurons depend on are computed and stored (every register is
+        kept compactly, at the entries asked of it), so a block of a wide convolutional
+        level costs about its share of the layer.
 
         The magnitude of a register is carried through affine operations with absolute
         coefficients and restarts at each ReLU from the absolute value of its output, as in
@@ -722,47 +912,64 @@ class Program:
         """
         x = np.asarray(x, dtype=np.float64)
         n = x.shape[0]
-        sl = neurons if neurons is not None else slice(0, self.n_neurons)
-        lo, hi = sl.start, sl.stop
-        stop = None
-        for i in self.relus:  # run only as far as the last ReLU in the range
-            op = self.ops[i]
-            if op.offset < hi and op.offset + op.size > lo:
-                stop = i + 1 if stop is None else max(stop, i + 1)
-        if stop is None:
+        if neurons is None:
+            idx = np.arange(self.n_neurons)
+        elif isinstance(neurons, slice):
+            idx = np.arange(*neurons.indices(self.n_neurons))
+        else:
+            idx = np.asarray(neurons, dtype=np.int64)
+        stop, dem = self._demand(idx)
+        if stop == 0:
             return np.zeros((n, 0)), np.zeros((n, 0))
-        step = max(1, self._rows_per_chunk() // 2)
-        V = np.empty((n, hi - lo))
-        S = np.empty((n, hi - lo))
+        sizes = [int(math.prod(sh)) for sh in self.shapes]
+        lays = [None if d is None else (np.arange(sizes[r]) if isinstance(d, str) else np.asarray(d))
+                for r, d in enumerate(dem)]
+        per = 8 * 2 * sum(len(l_) for l_ in lays if l_ is not None)
+        step = max(1, CHUNK_BYTES // max(per, 1))
+        V = np.empty((n, len(idx)))
+        S = np.empty((n, len(idx)))
         for s in range(0, n, step):
             xb = x[s: s + step]
             m = len(xb)
             regs: list = [None] * (len(self.ops) + 1)
             mags: list = [None] * (len(self.ops) + 1)
-            regs[0] = xb.reshape((m,) + self.input_shape)
-            mags[0] = np.abs(regs[0])
+            lay0 = lays[0] if lays[0] is not None else np.arange(sizes[0])
+            regs[0] = (xb.reshape(m, -1)[:, lay0], lay0)
+            mags[0] = (np.abs(regs[0][0]), lay0)
             for i in range(stop):
                 op = self.ops[i]
-                args = [regs[r] for r in op.inputs]
                 if isinstance(op, Relu):
-                    z = args[0]
-                    a, b = max(op.offset, lo), min(op.offset + op.size, hi)
-                    if a < b:
-                        V[s: s + m, a - lo: b - lo] = z.reshape(m, -1)[:, a - op.offset: b - op.offset]
-                        S[s: s + m, a - lo: b - lo] = mags[op.inputs[0]].reshape(m, -1)[:, a - op.offset: b - op.offset]
-                    y = np.maximum(z, 0.0)
-                    regs[i + 1], mags[i + 1] = y, y
-                elif isinstance(op, Const):
-                    regs[i + 1] = np.broadcast_to(op.value, (m,) + op.shape)
-                    mags[i + 1] = np.broadcast_to(np.abs(op.value), (m,) + op.shape)
+                    zin = regs[op.inputs[0]]
+                    if zin is None:
+                        continue
+                    z, lay = zin
+                    sel = (idx >= op.offset) & (idx < op.offset + op.size)
+                    if np.any(sel):
+                        at = np.searchsorted(lay, idx[sel] - op.offset)
+                        V[s: s + m, sel] = z[:, at]
+                        S[s: s + m, sel] = mags[op.inputs[0]][0][:, at]
+                    if lays[i + 1] is not None:
+                        y = np.maximum(z, 0.0)
+                        regs[i + 1], mags[i + 1] = (y, lay), (y, lay)
+                    continue
+                out = lays[i + 1]
+                if out is None:
+                    continue
+                if isinstance(op, Const):
+                    val = op.value.reshape(-1)[out]
+                    regs[i + 1] = (np.broadcast_to(val, (m, len(out))), out)
+                    mags[i + 1] = (np.broadcast_to(np.abs(val), (m, len(out))), out)
                 else:
-                    regs[i + 1] = op.forward(*args)
-                    mg = op.absolute(*[mags[r] for r in op.inputs])
+                    regs[i + 1] = (op.compact([regs[r] for r in op.inputs], out), out)
+                    mg = op.compact([mags[r] for r in op.inputs], out, absolute=True)
                     c = op.constant()
-                    mags[i + 1] = mg + np.abs(c) if c is not None else mg
+                    if c is not None:
+                        mg = mg + np.abs(np.broadcast_to(c, op.shape).reshape(-1)[out])
+                    mags[i + 1] = (mg, out)
                 for r in op.inputs:
                     if self.last_use[r] == i and r != self.output:
                         regs[r] = mags[r] = None
+            del regs, mags
         return V, S
 
     # --------------------------------------------------------------- patterns

@@ -11,12 +11,12 @@ Examples
 """
 
 from ._bounds import RegionBound, region_bounds
-from ._complex import CheckReport, Facet, Region, RegionComplex
+from ._complex import CheckReport, Facet, MergedRegionComplex, Region, RegionComplex
 from ._enumerate import Method, RegionCount, Slice, count_regions, enumerate_regions
 from ._line import LineRegions, line_regions
 from ._plot import class_cells, decision_boundary, plot_complex
 from ._slices import slice_through
 
-__all__ = ["enumerate_regions", "count_regions", "RegionComplex", "Region", "Facet", "CheckReport",
+__all__ = ["enumerate_regions", "count_regions", "RegionComplex", "MergedRegionComplex", "Region", "Facet", "CheckReport",
            "Slice", "Method", "RegionCount", "RegionBound", "region_bounds", "line_regions",
            "LineRegions", "plot_complex", "class_cells", "decision_boundary", "slice_through"]

@@ -24,7 +24,7 @@ from ..polyhedra import HPolytope
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RegionComplex", "Region", "Facet", "CheckReport", "ColorBy"]
+__all__ = ["RegionComplex", "MergedRegionComplex", "Region", "Facet", "CheckReport", "ColorBy"]
 
 
 class ColorBy(str, Enum):
@@ -389,6 +389,21 @@ class RegionComplex:
 
         return {k: i for i, k in enumerate(pattern_keys(self.patterns))}
 
+    def merged(self) -> "RegionComplex":
+        """The complex of the units' regions (see :class:`MergedRegionComplex`); itself when
+        every unit's pieces are decided by one neuron pattern each.
+
+        Examples
+        --------
+        >>> from relugeom.network import example_network
+        >>> from relugeom.regions import enumerate_regions
+        >>> cx = enumerate_regions(example_network("abs"), "unbounded"); cx.merged() is cx
+        True
+        """
+        if not self.net.needs_merge or isinstance(self, MergedRegionComplex):
+            return self
+        return MergedRegionComplex(self)
+
     def locate(self, x: object) -> np.ndarray | int:
         """Region index of each point (``-1`` outside the domain).
 
@@ -749,7 +764,7 @@ class RegionComplex:
         checks: dict = {}
         msgs: dict = {}
         P = self.net.activation_patterns(self.points) if self.n_regions else self.patterns
-        bad = np.flatnonzero(np.any(P != self.patterns, axis=1))
+        bad = np.flatnonzero(np.any(self._ident(P) != self._ident(self.patterns), axis=1))
         if self.domain is not None and self.n_regions:
             bad = np.union1d(bad, np.flatnonzero(~self.domain.contains(self.points, tol=self.tol)))
         checks["interior_points"] = len(bad) == 0
@@ -770,8 +785,10 @@ class RegionComplex:
             y, n = self._facet_point_from_vertices(a, r) if lowdim else (None, None)
             if y is None:
                 y, n = self._facet_point(a, r)
-            if y is None or not (np.array_equal(pattern_along(self.net, y, n, self.tol), self.patterns[b])
-                                 and np.array_equal(pattern_along(self.net, y, -n, self.tol), self.patterns[a])):
+            if y is None or not (np.array_equal(self._ident(pattern_along(self.net, y, n, self.tol)),
+                                                self._ident(self.patterns[b]))
+                                 and np.array_equal(self._ident(pattern_along(self.net, y, -n, self.tol)),
+                                                    self._ident(self.patterns[a]))):
                 if self._thin(a) or self._thin(b):
                     thin.append(r)
                 else:
@@ -799,6 +816,10 @@ class RegionComplex:
         else:
             checks["volumes"] = None
         return CheckReport(checks, msgs)
+
+    def _ident(self, patterns: np.ndarray) -> np.ndarray:
+        """What identifies a region: its neuron pattern (the units' pieces when merged)."""
+        return np.asarray(patterns, dtype=bool)
 
     def _thin(self, i: int) -> bool:
         """Whether region ``i``'s Chebyshev radius is at most ``tol.interior_atol``."""
@@ -962,6 +983,111 @@ class RegionComplex:
         7
         """
         return cls.from_dict(json.loads(Path(path).read_text()), net)
+
+
+class MergedRegionComplex(RegionComplex):
+    """The regions of a network's *units*: unions of neuron regions with the same pieces.
+
+    A max of ``k >= 3`` inputs is decided by a chain of ``k - 1`` neurons, so several neuron
+    patterns give one choice of input; the region of a choice of pieces of every unit is
+    convex (an intersection of half-spaces in the units' inputs, which are affine on it)
+    and is the union of those neuron regions. This complex has one region per choice of
+    pieces; its facets are the neuron facets between different such regions (deduplicated
+    per pair), and each facet's row is read off the neuron region it came from.
+
+    Attributes
+    ----------
+    pieces : int array (R, n_units)
+        The piece of every unit in each region.
+    members : list of int arrays
+        The neuron regions of :attr:`fine` that make up each region.
+    fine : RegionComplex
+        The complex of neuron regions it was merged from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relugeom.network import NetworkBuilder
+    >>> from relugeom.regions import enumerate_regions
+    >>> from relugeom.polyhedra import Box
+    >>> b = NetworkBuilder((3,)); net = b.build(b.reduce_max(b.input, axes=(0,)))
+    >>> cx = enumerate_regions(net, Box([-1, -1, -1], [1, 1, 1]))
+    >>> cx.n_regions, cx.fine.n_regions, cx.pieces.ravel().tolist()
+    (3, 4, [0, 1, 2])
+    """
+
+    def __init__(self, fine: RegionComplex):
+        net = fine.net
+        pieces = net.pieces_of(fine.patterns) if fine.n_regions else np.zeros((0, net.n_units), np.int32)
+        uniq, first, inv = np.unique(pieces, axis=0, return_index=True, return_inverse=True)
+        inv = inv.reshape(-1)
+        R = len(uniq)
+        F = fine.facets
+        fa = inv[F[:, 0]] if len(F) else np.zeros(0, np.int64)
+        fb = np.where(F[:, 1] >= 0, inv[np.maximum(F[:, 1], 0)], -1) if len(F) else np.zeros(0, np.int64)
+        keep = fa != fb
+        rows, owners = [], []
+        seen: set = set()
+        for r in np.flatnonzero(keep):
+            a, b, lab = int(fa[r]), int(fb[r]), int(F[r, 2])
+            key = (min(a, b), max(a, b)) if b >= 0 else (a, -1, lab)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append((min(a, b), max(a, b), lab) if b >= 0 else (a, -1, lab))
+            owners.append(int(F[r, 0]) if (b < 0 or inv[F[r, 0]] == min(a, b)) else int(F[r, 1]))
+        facets = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        order = np.lexsort((facets[:, 2], facets[:, 1], facets[:, 0])) if len(facets) else np.zeros(0, int)
+        facets = facets[order]
+        stats = dict(fine.stats)
+        stats.update(neuron_regions=fine.n_regions, merged_by_units=True)
+        super().__init__(net, fine.domain, fine.patterns[first], fine.points[first], facets,
+                         complete=fine.complete, reason=fine.reason, stats=stats, tol=fine.tol,
+                         slice=fine.slice, ambient_net=fine.ambient_net)
+        self.fine = fine
+        self.pieces = uniq
+        self.pieces.setflags(write=False)
+        self.members = [np.flatnonzero(inv == i) for i in range(R)]
+        self._facet_owner = np.asarray(owners, dtype=np.int64)[order] if len(owners) else np.zeros(0, np.int64)
+        self._group = inv
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("RegionComplex(", "RegionComplex(units: ", 1)
+
+    def _ident(self, patterns: np.ndarray) -> np.ndarray:
+        return self.net.pieces_of(np.atleast_2d(patterns)).reshape(np.shape(patterns)[:-1] + (-1,))
+
+    @cached_property
+    def _keys(self) -> dict:
+        from ._lp_traversal import pattern_keys
+
+        return {k: int(self._group[i]) for i, k in enumerate(pattern_keys(self.fine.patterns))}
+
+    def _hrep(self, i: int):
+        rowsA, rowsb, fs = [], [], []
+        maps: dict = {}
+        for r in self.facet_rows(i):
+            a, b_, lab = (int(v) for v in self.facets[r])
+            nb = b_ if a == i else a
+            if lab >= 0:
+                own = int(self._facet_owner[r])
+                if own not in maps:
+                    maps[own] = self.net.preactivation_maps(self.fine.patterns[own])
+                G, g = maps[own]
+                sgn = -1.0 if self.fine.patterns[own][lab] else 1.0
+                # the owner lies in region a or b: orient the row outward from region i
+                if self._group[own] != i:
+                    sgn = -sgn
+                rowsA.append(sgn * G[lab])
+                rowsb.append(-sgn * g[lab])
+                fs.append(Facet(nb, lab, self.net.neuron(lab)))
+            else:
+                j = -1 - lab
+                rowsA.append(self.domain.A[j])
+                rowsb.append(self.domain.b[j])
+                fs.append(Facet(-1, None, "boundary", j))
+        A = np.array(rowsA, dtype=float).reshape(-1, self.dim)
+        return A, np.array(rowsb, dtype=float), fs
 
 
 def _domain_volume(domain: HPolytope) -> float:

@@ -208,7 +208,7 @@ def _skeleton_fn():
 def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: Tolerance | None = None,
                       max_regions: int | None = None, time_limit: float | None = None,
                       progress: bool = False, executor: Executor | None = None,
-                      n_jobs: int | None = None) -> RegionComplex:
+                      n_jobs: int | None = None, merge_units: bool = True) -> RegionComplex:
     r"""Enumerate every full-dimensional linear region of ``net`` in ``domain``.
 
     Parameters
@@ -243,6 +243,11 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
     n_jobs : int, optional
         Number of subdomains; with no ``executor``, a ``ProcessPoolExecutor`` with
         ``n_jobs`` workers is used.
+    merge_units : bool
+        For networks with a max of three or more inputs (max-pooling), return the regions
+        of the units (a :class:`MergedRegionComplex`: one region per choice of every unit's
+        piece) rather than of the neurons that decide them (``cx.fine``). No effect on other
+        networks.
 
     Returns
     -------
@@ -310,8 +315,9 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
     else:
         raw = _single(work_net, DA, Db, bounded, x0, method, t, max_regions, time_limit, progress)
     raw.stats["seconds"] = time.perf_counter() - t0
-    return RegionComplex(work_net, dom, raw.patterns, raw.points, raw.facets, complete=raw.complete,
-                         reason=raw.reason, stats=raw.stats, tol=t, slice=sl, ambient_net=net if sl else None)
+    cx = RegionComplex(work_net, dom, raw.patterns, raw.points, raw.facets, complete=raw.complete,
+                       reason=raw.reason, stats=raw.stats, tol=t, slice=sl, ambient_net=net if sl else None)
+    return cx.merged() if merge_units else cx
 
 
 def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions, time_limit,

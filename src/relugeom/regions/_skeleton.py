@@ -526,11 +526,13 @@ class _Run:
 
             bar = tqdm(total=self.N, desc="neurons", unit="neuron")
         try:
+            done = 0
             for l, (start, stop) in enumerate(net.levels):
                 # the network keeps whatever makes this level's values cheapest at the
                 # vertices (previous layer's outputs, or a block of values), within a budget
                 self.ev = net.level_evaluator(l, self.X.v)
-                for k in range(start, stop):
+                for k in self.ev.order.tolist():
+                    done += 1
                     msg = self._add_neuron(k)
                     if msg is not None:
                         return self._degenerate(msg)
@@ -539,16 +541,18 @@ class _Run:
                         bar.set_postfix(V=self.X.n, E=self.EA.n, regions=self.count)
                     elapsed = time.perf_counter() - self.t0
                     if self.time_limit is not None and elapsed > self.time_limit \
-                            and k + 1 < self.N:
+                            and done < self.N:
                         self.stats.update(stopped="time_limit", reason="time_limit",
                                           regions_lower_bound=self.count)
                         return self._result(n_regions=0)
                     if self.max_regions is not None and self.count > self.max_regions \
-                            and k + 1 < self.N:
+                            and done < self.N:
                         self.stats.update(stopped="max_regions", reason="max_regions",
                                           regions_lower_bound=self.count)
                         return self._result(n_regions=0)
                 self.ev = None
+                log.info("skeleton: level %d done (%d neurons): %d vertices, %d edges, %d regions, %.1f s",
+                         l, stop - start, self.X.n, self.EA.n, self.count, time.perf_counter() - self.t0)
         finally:
             if bar is not None:
                 bar.close()
