@@ -817,6 +817,34 @@ class Program:
         per = 8 * sum(math.prod(s) for s in self.shapes)
         return max(1, CHUNK_BYTES // max(per, 1))
 
+    def op_matrix(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Dense ``(M, c)`` of affine operation ``i``: output ``= M @ concat(flat inputs) + c``.
+
+        For small networks (the tropical form, exports); the matrix has one column per
+        entry of every input register.
+
+        Examples
+        --------
+        >>> p = Program((2,), [LinComb([2.0, -1.0], 1.0, (0, 0))])
+        >>> M, c = p.op_matrix(0); M.tolist(), c.tolist()      # 2 x - x + 1, x read twice
+        ([[2.0, 0.0, -1.0, 0.0], [0.0, 2.0, 0.0, -1.0]], [1.0, 1.0])
+        """
+        op = self.ops[i]
+        if isinstance(op, Relu):
+            raise TypeError("a ReLU is not affine")
+        out = int(math.prod(op.shape))
+        sizes = [int(math.prod(self.shapes[r])) for r in op.inputs]
+        M = np.zeros((out, sum(sizes)))
+        col = 0
+        for k, (r, sz) in enumerate(zip(op.inputs, sizes)):
+            args = [np.zeros((sz,) + self.shapes[q]) for q in op.inputs]
+            args[k] = np.eye(sz).reshape((sz,) + self.shapes[r])
+            M[:, col: col + sz] = op.linear(*args).reshape(sz, out).T
+            col += sz
+        c = op.constant()
+        c = np.zeros(out) if c is None else np.broadcast_to(c, op.shape).reshape(-1).astype(float)
+        return M, c
+
     # ------------------------------------------------------------- evaluation
     def run(self, x: np.ndarray, *, pre: bool = False, stop: int | None = None) -> dict:
         """Run on a batch; returns {"out": flat outputs, "pre": flat pre-activations}.

@@ -292,6 +292,9 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
     >>> form3.F.n_terms, form3.G.terms()
     (7, [(0.0, (1.0, 1.0))])
     """
+    from ..network import as_network
+
+    net = as_network(net)
     method = PruneMethod(method)
     algorithm = FormAlgorithm(algorithm)
     t = resolve(tol)
@@ -305,6 +308,9 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
         return _form_via_regions(net, exact=exact, tol=t, time_limit=time_limit, progress=progress)
     from tqdm.auto import tqdm
 
+    if not net.is_dense_relu:
+        return _graph_form(net, exact=exact, prune=prune, method=method, tol=t, time_limit=time_limit,
+                           max_terms=max_terms, progress=progress)
     t0 = time.perf_counter()
     n = net.input_dim
     F = TropicalPolynomial.variables(n, exact=exact)
@@ -380,8 +386,122 @@ class _TooLarge(Exception):
     pass
 
 
+def _matrix_split(M: np.ndarray, c: np.ndarray, exact: bool):
+    """``M = M⁺ − M⁻`` and the constant, exactly (Fractions) or in floats."""
+    pos, neg = _split(M, exact)
+    cq = [to_fraction(float(v)) for v in c] if exact else [float(v) for v in c]
+    return pos, neg, cq
+
+
+def _graph_form(net, *, exact: bool, prune: bool, method: PruneMethod, tol: Tolerance,
+                time_limit: float | None, max_terms: int, progress: bool) -> TropicalForm:
+    """The recursion on the lowered program of a general network.
+
+    Every register holds one pair ``(F_i, G_i)`` per entry with value ``F_i − G_i``. An
+    affine operation ``y = M x + c`` gives ``H = c ⊙ ⨀ F^{M⁺} ⊙ ⨀ G^{M⁻}`` and
+    ``G' = ⨀ F^{M⁻} ⊙ ⨀ G^{M⁺}``; a ReLU gives ``(F ⊕ G, G)``. A max unit, lowered to
+    ``m + relu(a − m)``, becomes a max of tropical terms. One :class:`LayerStats` per level
+    (after its ReLUs) and one for the output.
+    """
+    from tqdm.auto import tqdm
+
+    from ..network import _program as P
+
+    t0 = time.perf_counter()
+    prog = net.program
+    n = net.input_dim
+    deadline = None if time_limit is None else t0 + time_limit
+    one = TropicalPolynomial.constant(0, n, exact=exact)
+    regs: list = [None] * (len(prog.ops) + 1)
+    cnts: list = [None] * (len(prog.ops) + 1)
+    regs[0] = (TropicalPolynomial.variables(n, exact=exact), [one] * n)
+    cnts[0] = ([1] * n, [1] * n)
+    stats: list[LayerStats] = []
+    level_done = {i: prog.ops[i].level for i in prog.relus}
+    last_of_level = {}
+    for i in prog.relus:
+        last_of_level[prog.ops[i].level] = i
+    tl = time.perf_counter()
+    bar = tqdm(total=len(prog.ops), disable=not progress, desc="tropical form")
+
+    def mult(factors):
+        factors = [f for f in factors if not _is_one(f)]
+        if prune:
+            return product(factors, n, exact=exact, tol=tol, method=method, deadline=deadline)
+        out = one
+        for f in factors:
+            if out.n_terms * f.n_terms > max_terms:
+                raise _TooLarge
+            out = out.otimes(f, tol=tol)
+        return out
+
+    def record(label, F, G, cF, cG):
+        nonlocal tl
+        sizes = [p.n_terms for p in F + G] or [0]
+        stats.append(LayerStats(label, int(sum(cF) + sum(cG)), int(sum(sizes)), int(max(sizes)),
+                                time.perf_counter() - tl))
+        tl = time.perf_counter()
+
+    try:
+        for i, op in enumerate(prog.ops):
+            if deadline is not None and time.perf_counter() > deadline:
+                raise TimeoutError
+            if isinstance(op, P.Relu):
+                F, G = regs[op.inputs[0]]
+                cF, cG = cnts[op.inputs[0]]
+                Fn = [f.oplus(g, prune=prune, tol=tol) for f, g in zip(F, G)]
+                if prune and method is not PruneMethod.AUTO:
+                    Fn = [f.prune(method=method, tol=tol) for f in Fn]
+                regs[i + 1] = (Fn, list(G))
+                cnts[i + 1] = ([a + b for a, b in zip(cF, cG)], list(cG))
+            else:
+                M, c = prog.op_matrix(i)
+                pos, neg, cq = _matrix_split(M, c, exact)
+                F = [p for r in op.inputs for p in regs[r][0]]
+                G = [p for r in op.inputs for p in regs[r][1]]
+                cF = [v for r in op.inputs for v in cnts[r][0]]
+                cG = [v for r in op.inputs for v in cnts[r][1]]
+                Fn, Gn, ncF, ncG = [], [], [], []
+                for k in range(M.shape[0]):
+                    jp = np.flatnonzero(M[k] > 0)
+                    jn = np.flatnonzero(M[k] < 0)
+                    Gp = mult([F[j].power(neg[k, j]) for j in jn] + [G[j].power(pos[k, j]) for j in jp])
+                    H = mult([F[j].power(pos[k, j]) for j in jp] + [G[j].power(neg[k, j]) for j in jn])
+                    H = TropicalPolynomial.from_arrays(H.exponents, H.coefficients + cq[k], exact=exact)
+                    Fn.append(H)
+                    Gn.append(Gp)
+                    ncF.append(int(np.prod([cF[j] for j in jp] + [cG[j] for j in jn], dtype=object)))
+                    ncG.append(int(np.prod([cF[j] for j in jn] + [cG[j] for j in jp], dtype=object)))
+                regs[i + 1] = (Fn, Gn)
+                cnts[i + 1] = (ncF, ncG)
+            for r in op.inputs:
+                if prog.last_use[r] == i and r != prog.output:
+                    regs[r] = cnts[r] = None
+            if i in level_done and last_of_level.get(level_done[i]) == i:
+                allF = [p for q in range(i + 2) if regs[q] is not None for p in regs[q][0]]
+                allG = [p for q in range(i + 2) if regs[q] is not None for p in regs[q][1]]
+                acF = [v for q in range(i + 2) if cnts[q] is not None for v in cnts[q][0]]
+                acG = [v for q in range(i + 2) if cnts[q] is not None for v in cnts[q][1]]
+                record(len(stats) + 1, allF, allG, acF, acG)
+            bar.update(1)
+        F, G = regs[prog.output]
+        record(len(stats) + 1, F, G, *cnts[prog.output])
+    except _TooLarge:
+        log.warning("tropical_form: more than max_terms=%d terms without pruning", max_terms)
+        return TropicalForm(None, exact, prune, False, tuple(stats), time.perf_counter() - t0, tol)
+    except TimeoutError:
+        log.warning("tropical_form: time limit reached after %d levels", len(stats))
+        return TropicalForm(None, exact, prune, False, tuple(stats), time.perf_counter() - t0, tol)
+    finally:
+        bar.close()
+    rationals = tuple(TropicalRational(Fi, Gi) for Fi, Gi in zip(F, G))
+    return TropicalForm(rationals, exact, prune, True, tuple(stats), time.perf_counter() - t0, tol)
+
+
 def _unpruned_counts(net) -> list[int]:
     """Exact unpruned term count (all F'_i and G'_i) of every layer of the recursion."""
+    if not net.is_dense_relu:
+        return _graph_unpruned_counts(net)
     cF = [1] * net.input_dim
     cG = [1] * net.input_dim
     out = []
@@ -400,13 +520,43 @@ def _unpruned_counts(net) -> list[int]:
     return out
 
 
+def _graph_unpruned_counts(net) -> list[int]:
+    """Unpruned term counts on a general network's program (one entry per level and output)."""
+    from ..network import _program as P
+
+    prog = net.program
+    cnts: list = [None] * (len(prog.ops) + 1)
+    cnts[0] = ([1] * net.input_dim, [1] * net.input_dim)
+    out = []
+    last = {prog.ops[i].level: i for i in prog.relus}
+    for i, op in enumerate(prog.ops):
+        if isinstance(op, P.Relu):
+            cF, cG = cnts[op.inputs[0]]
+            cnts[i + 1] = ([a + b for a, b in zip(cF, cG)], list(cG))
+            if last.get(op.level) == i:
+                out.append(int(sum(sum(c[0]) + sum(c[1]) for c in cnts[: i + 2] if c is not None)))
+            continue
+        M, _ = prog.op_matrix(i)
+        cF = [v for r in op.inputs for v in cnts[r][0]]
+        cG = [v for r in op.inputs for v in cnts[r][1]]
+        nF, nG = [], []
+        for k in range(M.shape[0]):
+            jp, jn = np.flatnonzero(M[k] > 0), np.flatnonzero(M[k] < 0)
+            nF.append(int(np.prod([cF[j] for j in jp] + [cG[j] for j in jn], dtype=object)))
+            nG.append(int(np.prod([cF[j] for j in jn] + [cG[j] for j in jp], dtype=object)))
+        cnts[i + 1] = (nF, nG)
+    out.append(int(sum(cnts[prog.output][0]) + sum(cnts[prog.output][1])))
+    return out
+
+
 def _form_via_regions(net, *, exact: bool, tol: Tolerance, time_limit: float | None,
                       progress: bool) -> TropicalForm:
     from ..regions import enumerate_regions
     from ._via_regions import form_polys_from_patterns
 
     t0 = time.perf_counter()
-    cx = enumerate_regions(net, "unbounded", tol=tol, time_limit=time_limit, progress=progress)
+    cx = enumerate_regions(net, "unbounded", tol=tol, time_limit=time_limit, progress=progress,
+                           merge_units=False)  # the active terms change at every neuron
     t_reg = time.perf_counter() - t0
     log.info("tropical_form (regions): %d regions in %.2f s", cx.n_regions, t_reg)
     if not cx.complete:

@@ -42,6 +42,8 @@ def _affine_recursion(net, patterns: np.ndarray, exact: bool, layer_cb=None):
     for k in range(n):
         F[:, k, k + 1] = one
     G = np.full((R, n, n + 1), zero, dtype=dt)
+    if not net.is_dense_relu:
+        return _graph_recursion(net, patterns, exact, F, G, layer_cb)
     L = net.n_layers
     offs = net.layer_offsets
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
@@ -65,6 +67,50 @@ def _affine_recursion(net, patterns: np.ndarray, exact: bool, layer_cb=None):
         F, G = Fn, Gn
         if layer_cb is not None:
             layer_cb(l, F, G)
+    return F, G
+
+
+def _graph_recursion(net, patterns, exact, F0, G0, layer_cb):
+    """:func:`_affine_recursion` on the program of a general network (``layer_cb`` per level)."""
+    from ..network import _program as P
+
+    prog = net.program
+    regs: list = [None] * (len(prog.ops) + 1)
+    regs[0] = (F0, G0)
+    last = {prog.ops[i].level: i for i in prog.relus}
+    for i, op in enumerate(prog.ops):
+        if isinstance(op, P.Relu):
+            F, G = regs[op.inputs[0]]
+            act = patterns[:, op.offset: op.offset + op.size]
+            regs[i + 1] = (np.where(act[:, :, None], F, G), G)
+            if layer_cb is not None and last.get(op.level) == i:
+                layer_cb(op.level, *regs[i + 1])
+            continue
+        M, c = prog.op_matrix(i)
+        if exact:
+            Mq = np.array([[to_fraction(float(v)) for v in row] for row in M], dtype=object).reshape(M.shape)
+            pos = np.where(M > 0, Mq, Fraction(0))
+            neg = np.where(M < 0, -Mq, Fraction(0))
+            cq = np.array([to_fraction(float(v)) for v in c], dtype=object)
+        else:
+            pos, neg, cq = np.maximum(M, 0.0), np.maximum(-M, 0.0), c
+        if op.inputs:
+            F = np.concatenate([regs[r][0] for r in op.inputs], axis=1)
+            G = np.concatenate([regs[r][1] for r in op.inputs], axis=1)
+            H = np.matmul(pos, F) + np.matmul(neg, G)
+            Gn = np.matmul(neg, F) + np.matmul(pos, G)
+        else:
+            shape = (patterns.shape[0], M.shape[0], F0.shape[2])
+            H = np.full(shape, Fraction(0) if exact else 0.0, dtype=F0.dtype)
+            Gn = H.copy()
+        H[:, :, 0] = H[:, :, 0] + cq
+        regs[i + 1] = (H, Gn)
+        for r in op.inputs:
+            if prog.last_use[r] == i and r != prog.output:
+                regs[r] = None
+    F, G = regs[prog.output]
+    if layer_cb is not None:
+        layer_cb(len(last), F, G)
     return F, G
 
 
