@@ -113,45 +113,42 @@ class GraphLevelEvaluator:
     def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
         self.net, self.budget = net, budget
         prog = net.program
-        width = int(max(1, budget // (16 * max(len(X), 1))))
-        blocks = []
+        order = []
         for i in prog.level_relus[l]:
             op = prog.ops[i]
             shape = op.shape
-            if len(shape) >= 2 and shape[0] > 1:
+            if len(shape) >= 2 and shape[0] > 1:  # position-major: all channels of a position together
                 C, plane = shape[0], int(np.prod(shape[1:]))
-                tile = max(1, width // C)
-                for p0 in range(0, plane, tile):
-                    pos = np.arange(p0, min(plane, p0 + tile))
-                    blocks.append((op.offset + (np.arange(C)[:, None] * plane + pos[None, :])).ravel())
+                order.append((op.offset + (np.arange(C)[None, :] * plane + np.arange(plane)[:, None])).ravel())
             else:
-                for a in range(0, op.size, width):
-                    blocks.append(op.offset + np.arange(a, min(op.size, a + width)))
-        self.blocks = blocks
-        self.order = np.concatenate(blocks) if blocks else np.zeros(0, np.int64)
-        self.block_of = {}
-        for b, blk in enumerate(blocks):
-            for j, k in enumerate(blk.tolist()):
-                self.block_of[k] = (b, j)
-        self.current = -1
+                order.append(op.offset + np.arange(op.size))
+        self.order = np.concatenate(order) if order else np.zeros(0, np.int64)
+        self.rank = {int(k): r for r, k in enumerate(self.order.tolist())}
+        self.block = np.zeros(0, np.int64)
+        self.where: dict = {}
         self.Z: _Grow | None = None
         self.S: _Grow | None = None
 
-    def _load(self, b: int, X: np.ndarray) -> None:
-        self.current = b
-        Z, S = self.net.values_and_scales(X, self.blocks[b])
+    def _load(self, k: int, X: np.ndarray) -> None:
+        """Evaluate the next block (from neuron ``k`` in ``order``) at all points, sized to the budget."""
+        width = int(max(1, self.budget // (16 * max(len(X), 1))))
+        r = self.rank[int(k)]
+        self.block = self.order[r: r + width]
+        self.where = {int(q): j for j, q in enumerate(self.block.tolist())}
+        Z, S = self.net.values_and_scales(X, self.block)
         self.Z, self.S = _Grow(Z), _Grow(S)
 
     def values(self, k: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pre-activation of neuron ``k`` and its magnitude at the points ``X``."""
-        b, j = self.block_of[int(k)]
-        if b != self.current or self.Z.n != len(X):
-            self._load(b, X)
+        j = self.where.get(int(k))
+        if j is None or self.Z.n != len(X) or self.Z.nbytes() + self.S.nbytes() > 2 * self.budget:
+            self._load(k, X)
+            j = self.where[int(k)]
         return self.Z.v[:, j], self.S.v[:, j]
 
     def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
         """New points ``Xn = X[ca] + t (X[cb] - X[ca])`` were added: interpolate the block."""
-        if self.current < 0 or not len(Xn):
+        if self.Z is None or not len(Xn):
             return
         Zv, Sv = self.Z.v, self.S.v
         za, zb = Zv[ca], Zv[cb]
