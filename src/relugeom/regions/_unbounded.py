@@ -73,6 +73,28 @@ def _initial_radius(net, rng: np.random.Generator) -> float:
     return 2.0 * radius
 
 
+def _exact_slope_is_zero(net, pattern: np.ndarray, zeros: np.ndarray, k: int) -> bool:
+    """Whether neuron ``k`` is exactly constant along the edge on the ``zeros`` hyperplanes.
+
+    The edge direction is the null vector of the zero neurons' gradients (generalised cross
+    product of ``n - 1`` exact rows), the slope its product with neuron ``k``'s gradient, all
+    in rational arithmetic on the vertex's region.
+    """
+    from flint import fmpq_mat
+
+    n = net.input_dim
+    G, _ = net.exact_preactivation_maps(pattern, list(zeros) + [k])
+    rows = [[G[i, t] for t in range(n)] for i in range(len(zeros))]
+    r = []
+    for j in range(n):
+        cols = [t for t in range(n) if t != j]
+        minor = fmpq_mat(n - 1, n - 1, [rows[i][t] for i in range(n - 1) for t in cols]) if n > 1 else None
+        det = minor.det() if minor is not None else 1
+        r.append(det if j % 2 == 0 else -det)
+    slope = sum((G[-1, t] * r[t] for t in range(n)), 0)
+    return slope == 0
+
+
 def _check_box(net, res, T: float, tol: Tolerance) -> tuple[bool, float, str]:
     """``(certified, needed_radius, reason)`` for a skeleton run on ``[-T, T]^n``."""
     from ._skeleton import _words_to_bool
@@ -115,6 +137,13 @@ def _check_box(net, res, T: float, tol: Tolerance) -> tuple[bool, float, str]:
     scale = np.abs(J).sum(axis=2) * (np.abs(X).max(axis=1, keepdims=True) + 1.0)
     live = ~Zn
     cross = live & (z * slope < 0) & (np.abs(z) > tol.zero_atol * scale)
+    # a slope at rounding level may be an exactly parallel hyperplane (a clip's two
+    # thresholds, shared weights): decide those exactly on the vertex's region
+    sscale = np.abs(J).sum(axis=2) * np.abs(r).sum(axis=1, keepdims=True)
+    doubt = cross & (np.abs(slope) <= 1e-9 * np.maximum(sscale, 1e-300))
+    for v, k in zip(*np.nonzero(doubt)):
+        if _exact_slope_is_zero(net, Pb[sel[v]], np.flatnonzero(Zn[v]), int(k)):
+            cross[v, k] = False
     if not np.any(cross):
         return True, T, ""
     t = np.where(cross, -z / np.where(cross, slope, 1.0), np.inf).min(axis=1)
