@@ -13,13 +13,13 @@ Examples
 2
 """
 
-from ._graph import Network, NetworkBuilder, as_network
+from ._graph import Network, NetworkBuilder, as_network, as_relu_network
 from ._layers import Layer
 from ._io import load_network, load_npz, save_npz
 from ._network import ReLUNetwork
 from ._examples import example_network, random_network
 
-__all__ = ["Network", "NetworkBuilder", "Layer", "ReLUNetwork", "as_network", "load_network",
+__all__ = ["Network", "NetworkBuilder", "Layer", "ReLUNetwork", "as_network", "as_relu_network", "load_network",
            "load_npz", "save_npz", "example_network", "random_network",
            "load_onnx", "save_onnx", "load_nnet", "save_nnet", "from_torch", "to_torch"]
 

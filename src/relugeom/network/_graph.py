@@ -56,7 +56,7 @@ from ..errors import NetworkError
 from . import _program as P
 from ._layers import Layer, Lowered, UnitGroup, decode_pieces, lower
 
-__all__ = ["Network", "NetworkBuilder", "as_network"]
+__all__ = ["Network", "NetworkBuilder", "as_network", "as_relu_network"]
 
 log = logging.getLogger(__name__)
 
@@ -1000,6 +1000,32 @@ def as_network(net: object, *, what: str = "net") -> Network:
         hint = "; convert an ONNX model with relugeom.network.load_onnx(model)"
     raise TypeError(f"{what} must be a relugeom Network or ReLUNetwork (see relugeom.load_network, "
                     f"ReLUNetwork(weights, biases)){hint}; got {type(net).__name__}")
+
+
+def as_relu_network(net: object, *, what: str = "this operation"):
+    """``net`` as a :class:`ReLUNetwork`, for the parts of relugeom stated for dense ReLU chains.
+
+    Parameter-space objects (activation patterns on data, pattern maps, invariants) are
+    defined for fully connected ReLU networks. A general :class:`Network` that is such a
+    chain is converted; anything else gets one clear error.
+
+    Examples
+    --------
+    >>> from relugeom.network import NetworkBuilder
+    >>> b = NetworkBuilder((2,)); net = b.build(b.abs(b.input))
+    >>> as_relu_network(net, what="pattern maps")
+    Traceback (most recent call last):
+    ...
+    relugeom.errors.NetworkError: pattern maps are defined for fully connected ReLU networks; this network is not one (layer 'abs1' is a abs layer)
+    """
+    net = as_network(net)
+    if net.is_dense_relu:
+        return net
+    why = _relu_chain_problem(net)
+    if why is None:
+        return net.to_relu_network()
+    raise NetworkError(f"{what} are defined for fully connected ReLU networks; this network is not "
+                       f"one ({why})")
 
 
 # ---------------------------------------------------------------- builder

@@ -21,6 +21,11 @@ Output varieties
 
 Invariants themselves are computed by :func:`relugeom.algebra.implicitize`.
 
+Scope: parameter space is stated for fully connected ReLU networks
+(:class:`relugeom.network.ReLUNetwork`, widths ``(n_0, …, n_L)``). A general network
+(convolutions, pooling, residual connections, other units) is accepted where it is such a
+chain (it is converted) and otherwise gets one ``NetworkError`` saying why.
+
 Examples
 --------
 >>> from relugeom.algebra import implicitize

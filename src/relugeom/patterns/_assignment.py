@@ -274,6 +274,8 @@ class PatternAssignment:
         Parameters
         ----------
         net : ReLUNetwork
+            A fully connected ReLU network (pattern assignments are stated for those; a
+            general network gets a ``NetworkError`` unless it is such a chain).
         X : array_like (n, n_0)
             One data point per row.
 
@@ -285,6 +287,9 @@ class PatternAssignment:
         >>> A.to_text(), A.point_blocks.tolist()
         ('10;11', [0, 0, 1])
         """
+        from ..network import as_relu_network
+
+        net = as_relu_network(net, what="activation pattern assignments")
         P = np.asarray(net.activation_patterns(X), dtype=bool)
         if P.shape[1] == 0:
             raise ValueError("the network has no hidden layer; activation patterns are empty")

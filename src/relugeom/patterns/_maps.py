@@ -615,6 +615,9 @@ def theta_from_network(net: object, bias: BiasMode | str = BiasMode.NONE) -> np.
     >>> theta_from_network(ReLUNetwork([[[1.0], [2.0]], [[3.0, 4.0]]], [[5.0, 6.0], [7.0]]), "first").tolist()
     [1.0, 2.0, 5.0, 6.0, 3.0, 4.0]
     """
+    from ..network import as_relu_network
+
+    net = as_relu_network(net, what="parameter vectors θ")
     bias = BiasMode(bias)
     parts = []
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
