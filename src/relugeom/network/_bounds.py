@@ -358,6 +358,9 @@ CROWN_BUDGET = 2e9
 _CHUNK_FLOATS = 2 ** 22
 #: step size of the projected Adam ascent on the lower slopes (α-CROWN)
 ALPHA_LR = 0.1
+#: default work budget of α-CROWN for one ReLU operation's intermediate bounds (CROWN
+#: pass × iterations, counted as for CROWN_BUDGET)
+ALPHA_BUDGET = 1e8
 
 
 def _ancestors(prog, r: int) -> set[int]:
@@ -486,7 +489,7 @@ def _crown_rows(prog, relax: dict, r: int, idx: np.ndarray, lo: np.ndarray, hi: 
 
 
 def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
-                   budget: float, alpha_steps: int = 20) -> BoxBounds:
+                   budget: float, alpha_steps: int = 20, alpha_budget: float = np.inf) -> BoxBounds:
     """:func:`crown_bounds` on the lowered program of any network."""
     from ._program import Const, Relu
 
@@ -509,6 +512,7 @@ def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
     outs: dict = {}
     exact = _box_exact(prog)
     fallback = [method == "interval"] * len(prog.levels)
+    plain = [False] * len(prog.levels)          # some operation of the level got plain CROWN
     for i, op in enumerate(prog.ops):
         ins = op.inputs
         if isinstance(op, Relu):
@@ -519,9 +523,12 @@ def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
                 unst = np.flatnonzero(((l < 0) & (u > 0)).any(axis=0))
                 if len(unst):
                     anc = _ancestors(prog, r)
-                    if B * 2 * len(unst) * sum(sizes[a] for a in anc) <= budget:
+                    work = B * 2 * len(unst) * sum(sizes[a] for a in anc)
+                    if work <= budget:
                         chunk = max(1, int(_CHUNK_FLOATS // (2 * B * max(sizes[a] for a in anc))))
-                        cl, cu = _crown_rows(prog, relax, r, unst, lo, hi, chunk, steps)
+                        st_i = steps if work * steps <= alpha_budget else 0
+                        plain[op.level] |= st_i == 0
+                        cl, cu = _crown_rows(prog, relax, r, unst, lo, hi, chunk, st_i)
                         l[:, unst] = np.maximum(l[:, unst], cl)
                         u[:, unst] = np.minimum(u[:, unst], cu)
                     else:
@@ -544,9 +551,9 @@ def _crown_general(net, lo: object, hi: object, C: object | None, method: str,
         for r in ins:
             if prog.last_use[r] == i and r != prog.output:
                 mid[r] = rad[r] = None
-    tight = "alpha" if steps else "crown"
     out = BoxBounds([plb[:, a:b] for a, b in prog.levels], [pub[:, a:b] for a, b in prog.levels],
-                    relax=relax, level_method=["interval" if f else tight for f in fallback])
+                    relax=relax, level_method=["interval" if f else "alpha" if steps and not p else "crown"
+                                               for f, p in zip(fallback, plain)])
     if C is not None:
         C = np.atleast_2d(np.asarray(C, dtype=float))
         if C.shape[1] != prog.output_size:
@@ -695,7 +702,8 @@ def _gradient_bounds_general(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray)
 
 # ========================================================================= public entries
 def crown_bounds(net, lo: object, hi: object, C: object | None = None, *, method: str = "crown",
-                 budget: float = CROWN_BUDGET, alpha_steps: int = 20) -> BoxBounds:
+                 budget: float = CROWN_BUDGET, alpha_steps: int = 20,
+                 alpha_budget: float = ALPHA_BUDGET) -> BoxBounds:
     """Bounds of a network over a batch of boxes: every pre-activation, and ``C f(x)``.
 
     The backward linear relaxation (CROWN, Zhang et al. 2018) runs on the lowered program
@@ -727,6 +735,11 @@ def crown_bounds(net, lo: object, hi: object, C: object | None = None, *, method
         it goes through) run for one ReLU operation; wider ones keep interval bounds.
     alpha_steps : int
         Iterations of the slope optimisation for ``method="alpha"``.
+    alpha_budget : float
+        ``method="alpha"``: a ReLU operation whose CROWN pass (as for ``budget``) times
+        ``alpha_steps`` exceeds this gets plain CROWN bounds (the level then says
+        ``"crown"``); the cheap ones, typically the last, narrow levels, where optimised
+        slopes pay off most, get α-CROWN.
 
     Returns
     -------
@@ -761,7 +774,7 @@ def crown_bounds(net, lo: object, hi: object, C: object | None = None, *, method
     net = as_network(net)
     if getattr(net, "is_dense_relu", False):
         return _crown_dense(net, lo, hi, C, method=method)
-    return _crown_general(net, lo, hi, C, method, float(budget), alpha_steps)
+    return _crown_general(net, lo, hi, C, method, float(budget), alpha_steps, float(alpha_budget))
 
 
 def optimize_spec_alpha(net, bb: BoxBounds, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
