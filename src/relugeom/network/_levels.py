@@ -16,10 +16,10 @@ Examples
 --------
 >>> import numpy as np
 >>> from relugeom.network import ReLUNetwork
->>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0], [1.0]], [[1.0, 1.0]]])
+>>> net = ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]], [[1.0]]])
 >>> X = np.array([[-1.0], [2.0]])
 >>> ev = net.level_evaluator(1, X)
->>> ev.values(3, X)[0].tolist()                      # neuron 3 = relu(x) + relu(-x)
+>>> ev.values(2, X)[0].tolist()                      # neuron 2 = relu(x) + relu(-x)
 [1.0, 2.0]
 """
 
@@ -31,6 +31,8 @@ __all__ = ["DenseLevelEvaluator", "GraphLevelEvaluator"]
 
 #: bytes for a level's cache (previous layer's outputs, or a block of values and scales)
 BUDGET = 512 * 2 ** 20
+#: dense layers at least this wide are evaluated by blocks of neurons
+BLOCK_MIN = 128
 _CHUNK = 1 << 20
 
 
@@ -66,7 +68,11 @@ class DenseLevelEvaluator:
     """Values of the neurons of hidden layer ``l`` of a :class:`ReLUNetwork`.
 
     Keeps ``H`` = the outputs of layer ``l - 1`` at every point (interpolated along edges for
-    new points) while it fits in the budget; else recomputes from the coordinates.
+    new points) while it fits in the budget; else recomputes from the coordinates. Narrow
+    layers compute each neuron as one matrix-vector product with ``H``; wide layers
+    (:data:`BLOCK_MIN` neurons or more) compute a block of neurons as one matrix product
+    and interpolate the block's values for new points, which reads ``H`` once per block
+    instead of once per neuron.
     """
 
     def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
@@ -77,16 +83,33 @@ class DenseLevelEvaluator:
         self.H = None
         if l and len(X) * net.widths[l] * 8 < budget:
             self.H = _Grow(net.layer_outputs(X, l))
+        self.blocked = len(self.order) >= BLOCK_MIN and self.H is not None
+        self.block = (0, 0)
+        self.Z: _Grow | None = None
+        self.S: _Grow | None = None
+
+    def _load(self, j: int) -> None:
+        Hv = self.H.v
+        width = int(max(1, min(len(self.order) - j, self.budget // (16 * max(len(Hv), 1)))))
+        W, b = self.W[j: j + width], self.b[j: j + width]
+        self.block = (j, j + width)
+        self.Z = _Grow(Hv @ W.T + b)
+        self.S = _Grow(np.abs(Hv) @ np.abs(W).T + np.abs(b))
 
     def values(self, k: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pre-activation of neuron ``k`` (flat index) and its magnitude at the points ``X``."""
         j = k - self.offset
-        w, beta = self.W[j], float(self.b[j])
         if self.H is not None and self.H.nbytes() > self.budget:
             self.H = None  # too big now: recompute per neuron from the coordinates
+            self.blocked = False
         if self.H is None:
             return self.net.neuron_values(X, self.l, j)
+        if self.blocked:
+            if not self.block[0] <= j < self.block[1] or self.Z.n != len(X):
+                self._load(j)
+            return self.Z.v[:, j - self.block[0]], self.S.v[:, j - self.block[0]]
         Hv = self.H.v
+        w, beta = self.W[j], float(self.b[j])
         return Hv @ w + beta, np.abs(Hv) @ np.abs(w) + abs(beta)
 
     def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
@@ -94,6 +117,11 @@ class DenseLevelEvaluator:
         if self.H is not None:
             Hv = self.H.v
             self.H.extend(Hv[ca] + t[:, None] * (Hv[cb] - Hv[ca]))
+        if self.blocked and self.Z is not None:
+            Zv, Sv = self.Z.v, self.S.v
+            za, zb = Zv[ca], Zv[cb]
+            self.Z.extend(za + t[:, None] * (zb - za))
+            self.S.extend(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb))
 
 
 class GraphLevelEvaluator:
