@@ -69,6 +69,8 @@ __all__ = ["Verdict", "Counterexample", "SafetyResult", "check_safety"]
 #: coordinates are split (branch and bound over input boxes); larger ones get CROWN and
 #: α-CROWN bounds over the whole part only (splitting thousands of pixels proves nothing)
 SPLIT_MAX_DIM = 16
+#: unsafe parts targeted by the extra PGD restarts of an unsplit (high-dimensional) check
+RESTART_PARTS = 4
 #: LP walks over regions need the dense maps of every neuron in the input; they run when
 #: neurons × input dimension is at most this (always for a ReLUNetwork)
 WALK_MAX_ENTRIES = 2_000_000
@@ -274,7 +276,10 @@ def _region_lp(net, uns: UnsafeSet, j: int, pattern: np.ndarray, lo, hi, Pin, to
 
 def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int = 4000,
              n_pgd: int = 64, pgd_steps: int = 40, n_walk: int = 3, walk_hops: int = 15,
-             eta0: float = 0.1):
+             eta0: float = 0.1, decay: float = 0.9, part: int | None = None):
+    """Random points, then PGD on the margin (step ``eta`` times the box width, ``eta0``
+    shrinking by ``decay`` per step), then LP walks. With ``part`` the descent targets that
+    unsafe part only (its margin), instead of each point's closest part."""
     net, ins, uns, tol = ctx.net, ctx.ins, ctx.uns, ctx.tol
     for k in range(len(ins)):
         lo, hi = ins.part_bounds(k, tol=tol)
@@ -293,8 +298,9 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
             if len(X) == 0:
                 continue
         stats["falsify_points"] += len(X)
-        m = uns.margin(net(X))
-        best = np.argsort(m)[:n_pgd]
+        YX = net(X)
+        m = uns.margin(YX)
+        best = np.argsort(m if part is None else uns.part_margins(YX)[:, part])[:n_pgd]
         if m[best[0]] <= tol.feas_atol:
             cex = _confirm(net, ins, uns, k, X[best[0]], tol, ctx.exact, (lo, hi))
             if cex is not None:
@@ -306,12 +312,12 @@ def _falsify(ctx: _Ctx, gen: np.random.Generator, stats: dict, *, n_random: int 
         for _ in range(pgd_steps):
             S = uns.row_slack(Y)
             pm = uns.part_margins(Y)
-            jstar = np.argmin(pm, axis=1)
+            jstar = np.argmin(pm, axis=1) if part is None else np.full(len(Y), part)
             Smask = np.where(uns.group[None, :] == jstar[:, None], S, -np.inf)
             rstar = np.argmax(Smask, axis=1)
             grad = _row_gradients(net, Z, uns.C, rstar)
             Z = np.clip(Z - eta * width * np.sign(grad), lo, hi)
-            eta *= 0.9
+            eta *= decay
             stats["falsify_points"] += len(Z)
             if Pin is not None:
                 ok = np.asarray(ins.parts[k].contains(Z, tol=tol))
@@ -870,14 +876,20 @@ def check_safety(net, input_set: object, unsafe: object, *, time_limit: float | 
             elif o.status != "safe":
                 incomplete.add(o.status)
     if "unsplit" in incomplete and falsify:
-        # not proven and too wide to split: spend a little more on falsification (PGD from
-        # fresh random points, other step sizes) before answering UNKNOWN
-        for eta0 in (0.25, 0.05, 0.5):
+        # not proven and too wide to split: more falsification before answering UNKNOWN:
+        # PGD restarts aimed at one unsafe part at a time (the closest parts at the centre
+        # of the first input part first; aiming at each point's closest part can stall on
+        # a part that is never reached), longer, with a slower step decay
+        lo0, hi0 = bounds[0]
+        order = np.argsort(uns.part_margins(net((lo0 + hi0)[None] / 2))[0])
+        for j in order[:RESTART_PARTS]:
             if ctx.out_of_time():
                 break
-            cex, how = _falsify(ctx, gen, stats, n_random=1000, n_pgd=32, pgd_steps=80, eta0=eta0)
+            cex, how = _falsify(ctx, gen, stats, n_random=256, n_pgd=16, pgd_steps=150, eta0=0.25,
+                                decay=0.977, part=int(j))
             if cex is not None:
-                return result(Verdict.UNSAFE, cex, f"counterexample found by {how} (restart)", 0.0)
+                return result(Verdict.UNSAFE, cex, f"counterexample found by {how} (restart aimed "
+                              f"at unsafe part {int(j)})", 0.0)
     if not incomplete:
         return result(Verdict.SAFE, None,
                       "every sub-box excluded by linear-relaxation bounds or an LP "
