@@ -667,7 +667,8 @@ def _gradient_bounds_general(net, bb: BoxBounds, idx: np.ndarray, C: np.ndarray)
     R = C.shape[0]
     lb = np.concatenate(bb.pre_lb, axis=1)[idx]
     ub = np.concatenate(bb.pre_ub, axis=1)[idx]
-    gm = {prog.output: np.ascontiguousarray(np.broadcast_to(C, (B, R, C.shape[1]))).reshape((B * R,) + prog.output_shape)}
+    top = np.ascontiguousarray(np.broadcast_to(C, (B, R, C.shape[1])))
+    gm = {prog.output: top.reshape((B * R,) + prog.output_shape)}
     gr = {prog.output: np.zeros((B * R,) + prog.output_shape)}
     for i in range(prog.output - 1, -1, -1):
         m = gm.pop(i + 1, None)
