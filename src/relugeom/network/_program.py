@@ -189,6 +189,25 @@ class Dense(Op):
         return y + self.b[out] if self.b is not None else y
 
 
+def _conv2d_valid(x: np.ndarray, W: np.ndarray, st, dl, groups: int) -> np.ndarray:
+    """Cross-correlation without padding: ``x`` (n, C, H, W), ``W`` (O, C/g, kh, kw)."""
+    n, C = x.shape[:2]
+    O, Cg, kh, kw = W.shape
+    og = O // groups
+    OH = (x.shape[2] - ((kh - 1) * dl[0] + 1)) // st[0] + 1
+    OW = (x.shape[3] - ((kw - 1) * dl[1] + 1)) // st[1] + 1
+    win = np.lib.stride_tricks.sliding_window_view(x, ((kh - 1) * dl[0] + 1, (kw - 1) * dl[1] + 1), axis=(2, 3))
+    win = win[:, :, ::st[0], ::st[1], ::dl[0], ::dl[1]][:, :, :OH, :OW]
+    K = Cg * kh * kw
+    out = np.empty((n, O, OH, OW), dtype=np.result_type(x, W))
+    Wm = W.reshape(groups, og, K)
+    for gi in range(groups):
+        cols = win[:, gi * Cg:(gi + 1) * Cg].transpose(0, 2, 3, 1, 4, 5).reshape(n * OH * OW, K)
+        res = (cols @ Wm[gi].T).reshape(n, OH * OW, og)
+        out[:, gi * og:(gi + 1) * og] = res.transpose(0, 2, 1).reshape(n, og, OH, OW)
+    return out
+
+
 class Conv(Op):
     """A 1-D or 2-D convolution (cross-correlation, as in ONNX and PyTorch).
 
@@ -343,26 +362,36 @@ class Conv(Op):
 
     def compact(self, xs, out, absolute=False):
         (v, lay), = xs
-        if self.groups != 1:
-            return Op.compact(self, xs, out, absolute)
-        plane = int(np.prod(self.shape[1:]))
         out = np.asarray(out)
-        o, p = np.divmod(out, plane)
-        pos, pinv = np.unique(p, return_inverse=True)
-        idx = self._window_index(pos).reshape(len(pos), -1)                # full input indices
-        at = np.searchsorted(lay, np.maximum(idx, 0))
-        at = np.where(idx >= 0, at, len(lay))                               # padding reads 0
+        W2, st, pd, dl, s, O, OH, OW = self._geometry2d()
+        C, H, Wd = s
+        kh, kw = W2.shape[2:]
         n = v.shape[0]
-        pad = np.concatenate([v, np.zeros((n, 1))], axis=1)
-        W = np.abs(self.W) if absolute else self.W
-        Wm = W.reshape(self.shape[0], -1)
-        oo = np.unique(o)
+        plane = OH * OW
+        o, p = np.divmod(out, plane)
+        rows = p // OW
+        i0, i1 = int(rows.min()), int(rows.max()) + 1        # output rows needed
+        # the padded input rows those output rows read
+        r0, r1 = i0 * st[0], (i1 - 1) * st[0] + (kh - 1) * dl[0] + 1
+        Hp, Wp = H + pd[0] + pd[2], Wd + pd[1] + pd[3]
+        Wuse = np.abs(W2) if absolute else W2
         res = np.empty((n, len(out)))
-        step = max(1, CHUNK_BYTES // (8 * idx.size + 1))
-        for s in range(0, n, step):
-            cols = pad[s: s + step][:, at]                                  # (m, P, K)
-            r = cols @ Wm[oo].T                                             # (m, P, |oo|)
-            res[s: s + step] = r[:, pinv, np.searchsorted(oo, o)]
+        per = 8 * (C * (r1 - r0) * Wp + (i1 - i0) * OW * (C // self.groups * kh * kw + O))
+        step = max(1, CHUNK_BYTES // max(per, 1))
+        for s0 in range(0, n, step):
+            vb = v[s0: s0 + step]
+            m = len(vb)
+            full = np.zeros((m, C * H * Wd))
+            full[:, lay] = vb
+            xp = np.zeros((m, C, r1 - r0, Wp))
+            # rows r0..r1 of the padded input hold input rows r0 - pd[0] .. r1 - pd[0]
+            a, b = max(r0 - pd[0], 0), min(r1 - pd[0], H)
+            if a < b:
+                xp[:, :, a + pd[0] - r0: b + pd[0] - r0, pd[1]: pd[1] + Wd] = \
+                    full.reshape(m, C, H, Wd)[:, :, a:b, :]
+            y = _conv2d_valid(xp, Wuse, st, dl, self.groups)                 # (m, O, i1 - i0, OW)
+            y = y.reshape(m, O, -1)
+            res[s0: s0 + m] = y[:, o, p - i0 * OW]
         if self.b is not None and not absolute:
             res += self.b[o]
         return res
