@@ -376,22 +376,24 @@ class Conv(Op):
         Hp, Wp = H + pd[0] + pd[2], Wd + pd[1] + pd[3]
         Wuse = np.abs(W2) if absolute else W2
         res = np.empty((n, len(out)))
+        # where each stored input entry goes in the cropped, padded input (rows r0..r1)
+        lay = np.asarray(lay)
+        c_, rem = np.divmod(lay, H * Wd)
+        ri, ci = np.divmod(rem, Wd)
+        rp = ri + pd[0] - r0
+        inside = (rp >= 0) & (rp < r1 - r0)
+        src = np.flatnonzero(inside)
+        dest = (c_[inside] * (r1 - r0) + rp[inside]) * Wp + ci[inside] + pd[1]
         per = 8 * (C * (r1 - r0) * Wp + (i1 - i0) * OW * (C // self.groups * kh * kw + O))
         step = max(1, CHUNK_BYTES // max(per, 1))
+        pos = o * ((i1 - i0) * OW) + (p - i0 * OW)
         for s0 in range(0, n, step):
             vb = v[s0: s0 + step]
             m = len(vb)
-            full = np.zeros((m, C * H * Wd))
-            full[:, lay] = vb
-            xp = np.zeros((m, C, r1 - r0, Wp))
-            # rows r0..r1 of the padded input hold input rows r0 - pd[0] .. r1 - pd[0]
-            a, b = max(r0 - pd[0], 0), min(r1 - pd[0], H)
-            if a < b:
-                xp[:, :, a + pd[0] - r0: b + pd[0] - r0, pd[1]: pd[1] + Wd] = \
-                    full.reshape(m, C, H, Wd)[:, :, a:b, :]
-            y = _conv2d_valid(xp, Wuse, st, dl, self.groups)                 # (m, O, i1 - i0, OW)
-            y = y.reshape(m, O, -1)
-            res[s0: s0 + m] = y[:, o, p - i0 * OW]
+            xp = np.zeros((m, C * (r1 - r0) * Wp))
+            xp[:, dest] = vb[:, src]
+            y = _conv2d_valid(xp.reshape(m, C, r1 - r0, Wp), Wuse, st, dl, self.groups)
+            res[s0: s0 + m] = y.reshape(m, -1)[:, pos]
         if self.b is not None and not absolute:
             res += self.b[o]
         return res
@@ -980,6 +982,9 @@ class Program:
         stop, dem = self._demand(idx)
         if stop == 0:
             return np.zeros((n, 0)), np.zeros((n, 0))
+        if all(d is None or isinstance(d, str) or len(d) == int(math.prod(self.shapes[r]))
+               for r, d in enumerate(dem) if r <= stop):
+            return self._values_and_scales_full(x, idx, stop)
         sizes = [int(math.prod(sh)) for sh in self.shapes]
         lays = [None if d is None else (np.arange(sizes[r]) if isinstance(d, str) else np.asarray(d))
                 for r, d in enumerate(dem)]
@@ -1029,6 +1034,46 @@ class Program:
                     if self.last_use[r] == i and r != self.output:
                         regs[r] = mags[r] = None
             del regs, mags
+        return V, S
+
+    def _values_and_scales_full(self, x: np.ndarray, idx: np.ndarray, stop: int):
+        """:meth:`values_and_scales` by whole operations (when every entry is needed)."""
+        n = x.shape[0]
+        V = np.empty((n, len(idx)))
+        S = np.empty((n, len(idx)))
+        col = np.full(self.n_neurons, -1, dtype=np.int64)
+        col[idx] = np.arange(len(idx))
+        step = max(1, self._rows_per_chunk() // 2)
+        for s in range(0, n, step):
+            xb = x[s: s + step]
+            m = len(xb)
+            regs: list = [None] * (len(self.ops) + 1)
+            mags: list = [None] * (len(self.ops) + 1)
+            regs[0] = xb.reshape((m,) + self.input_shape)
+            mags[0] = np.abs(regs[0])
+            for i in range(stop):
+                op = self.ops[i]
+                args = [regs[r] for r in op.inputs]
+                if isinstance(op, Relu):
+                    z = args[0]
+                    cols = col[op.offset: op.offset + op.size]
+                    sel = cols >= 0
+                    if np.any(sel):
+                        V[s: s + m, cols[sel]] = z.reshape(m, -1)[:, sel]
+                        S[s: s + m, cols[sel]] = mags[op.inputs[0]].reshape(m, -1)[:, sel]
+                    y = np.maximum(z, 0.0)
+                    regs[i + 1], mags[i + 1] = y, y
+                elif isinstance(op, Const):
+                    regs[i + 1] = np.broadcast_to(op.value, (m,) + op.shape)
+                    mags[i + 1] = np.broadcast_to(np.abs(op.value), (m,) + op.shape)
+                else:
+                    regs[i + 1] = op.forward(*args)
+                    mg = op.absolute(*[mags[r] for r in op.inputs])
+                    c = op.constant()
+                    mags[i + 1] = mg + np.abs(c) if c is not None else mg
+                for r in op.inputs:
+                    if self.last_use[r] == i and r != self.output:
+                        regs[r] = mags[r] = None
         return V, S
 
     # --------------------------------------------------------------- patterns
