@@ -143,3 +143,19 @@ def test_line_regions_of_a_conv_net_match_sampling():
     P = net.activation_patterns(o + s[:, None] * u)
     changes = np.flatnonzero(np.any(P[1:] != P[:-1], axis=1))
     assert lr.n_regions == len(changes) + 1
+
+
+def test_carried_next_level_equals_a_fresh_evaluation(monkeypatch):
+    """A narrow next level accumulated during a level's cuts gives the same complex."""
+    import relugeom.network._levels as L
+
+    net = tiny_cnn(7, residual=False, leaky=True)   # conv -> relu -> avgpool -> dense: carried
+    sl = plane(net, 7, box=(-1.0, 2.0))
+    work = net.restrict(sl.origin, sl.directions)
+    assert L._next_level_map(work, 0, 10, L.BUDGET) is not None
+    a = enumerate_regions(net, sl, method="skeleton")
+    monkeypatch.setattr(L, "_next_level_map", lambda *args: None)
+    b = enumerate_regions(net, sl, method="skeleton")
+    assert a.n_regions == b.n_regions > 20
+    np.testing.assert_array_equal(a.patterns, b.patterns)
+    np.testing.assert_array_equal(a.facets, b.facets)

@@ -629,7 +629,7 @@ class Network:
                 dmag[i + 1] = op.absolute(*[dmag[r] for r in ins])
         return out
 
-    def level_evaluator(self, l: int, X: np.ndarray):
+    def level_evaluator(self, l: int, X: np.ndarray, carry=None):
         """Pre-activations of level ``l`` at a growing set of points (see :mod:`._levels`).
 
         Examples
@@ -643,7 +643,7 @@ class Network:
         """
         from ._levels import GraphLevelEvaluator
 
-        return GraphLevelEvaluator(self, l, X)
+        return GraphLevelEvaluator(self, l, X, carry=carry)
 
     # ----------------------------------------------------------------- exact
     def evaluate_exact(self, x: Sequence[object]) -> list[Fraction]:

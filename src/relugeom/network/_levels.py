@@ -25,7 +25,12 @@ Examples
 
 from __future__ import annotations
 
+import logging
+import time
+
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DenseLevelEvaluator", "GraphLevelEvaluator"]
 
@@ -124,6 +129,14 @@ class DenseLevelEvaluator:
             self.S.extend(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb))
 
 
+def _no_carry(self, n_points: int):
+    """End of the level: nothing is carried to the next one."""
+    return None
+
+
+DenseLevelEvaluator.finish = _no_carry
+
+
 class GraphLevelEvaluator:
     """Values of the neurons of one level of a general :class:`Network`.
 
@@ -138,9 +151,14 @@ class GraphLevelEvaluator:
     along).
     """
 
-    def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET):
-        self.net, self.budget = net, budget
+    def __init__(self, net, l: int, X: np.ndarray, budget: int = BUDGET, carry=None):
+        self.net, self.budget, self.l = net, budget, int(l)
         prog = net.program
+        self.carry_in = carry
+        self.next = _next_level_map(net, self.l, len(X), budget)
+        self.T: _Grow | None = None      # the next level's pre-activations, accumulated
+        self.TS: _Grow | None = None     # and their magnitudes
+        self.done: set = set()           # neurons whose block was accumulated
         order = []
         for i in prog.level_relus[l]:
             op = prog.ops[i]
@@ -159,12 +177,19 @@ class GraphLevelEvaluator:
 
     def _load(self, k: int, X: np.ndarray) -> None:
         """Evaluate the next block (from neuron ``k`` in ``order``) at all points, sized to the budget."""
+        self._accumulate(self.rank[int(k)])
         width = int(max(1, self.budget // (16 * max(len(X), 1))))
         r = self.rank[int(k)]
         self.block = self.order[r: r + width]
         self.where = {int(q): j for j, q in enumerate(self.block.tolist())}
-        Z, S = self.net.values_and_scales(X, self.block)
+        t0 = time.perf_counter()
+        if self.carry_in is not None and self.carry_in.covers(self.block):
+            Z, S = self.carry_in.take(self.block, len(X))
+        else:
+            Z, S = self.net.values_and_scales(X, self.block)
         self.Z, self.S = _Grow(Z), _Grow(S)
+        log.debug("level block of %d neurons (from %d) at %d points: %.2f s", len(self.block), k,
+                  len(X), time.perf_counter() - t0)
 
     def values(self, k: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pre-activation of neuron ``k`` and its magnitude at the points ``X``."""
@@ -176,8 +201,96 @@ class GraphLevelEvaluator:
 
     def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
         """New points ``Xn = X[ca] + t (X[cb] - X[ca])`` were added: interpolate the block."""
-        if self.Z is None or not len(Xn):
+        if not len(Xn):
             return
+        for Zg, Sg in ((self.Z, self.S), (self.T, self.TS)):
+            if Zg is None:
+                continue
+            Zv, Sv = Zg.v, Sg.v
+            za, zb = Zv[ca], Zv[cb]
+            Zg.extend(za + t[:, None] * (zb - za))
+            Sg.extend(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb))
+        if self.carry_in is not None:
+            self.carry_in.extend(ca, cb, t)
+
+    def _accumulate(self, upto: int) -> None:
+        """Add the share of the next level's pre-activations of the block's finished neurons.
+
+        The neurons before rank ``upto`` in ``order`` have been cut, so on every edge made
+        from now on their ReLU outputs are affine, and so is the accumulated sum: new points
+        get it by interpolation.
+        """
+        if self.next is None or self.Z is None or not len(self.block):
+            return
+        ranks = np.array([self.rank[int(q)] for q in self.block])
+        fin = (ranks < upto) & ~np.isin(self.block, np.fromiter(self.done, np.int64, len(self.done)))
+        if not np.any(fin):
+            return
+        M, Mabs = self.next.M, self.next.Mabs
+        cols = self.block[fin] - self.next.offset
+        h = np.maximum(self.Z.v[:, fin], 0.0)
+        part = h @ M[:, cols].T
+        mag = h @ Mabs[:, cols].T
+        if self.T is None:
+            self.T, self.TS = _Grow(part), _Grow(mag)
+        else:
+            self.T.v[:] += part
+            self.TS.v[:] += mag
+        self.done.update(int(k) for k in self.block[fin])
+
+    def finish(self, n_points: int):
+        """End of the level: the next level's values when they were carried along, else None."""
+        self._accumulate(len(self.order))
+        if self.next is None or self.T is None or len(self.done) != len(self.order):
+            return None
+        return _Carried(self.next, self.T, self.TS)
+
+
+class _NextMap:
+    """The affine map from a level's ReLU outputs to the next level's pre-activations."""
+
+    def __init__(self, M, c, offset, next_offset):
+        self.M, self.c = M, c
+        self.Mabs = np.abs(M)
+        self.offset, self.next_offset = offset, next_offset
+
+
+def _next_level_map(net, l: int, n_points: int, budget: int):
+    """The dense map to level ``l + 1`` when it reads only level ``l``'s ReLU and is narrow."""
+    from ._graph import _affine_block, _register_sources
+
+    prog = net.program
+    if l + 1 >= len(prog.levels) or len(prog.level_relus[l]) != 1 or len(prog.level_relus[l + 1]) != 1:
+        return None
+    src_op = prog.level_relus[l][0]
+    dst_op = prog.level_relus[l + 1][0]
+    n_next = prog.levels[l + 1][1] - prog.levels[l + 1][0]
+    n_here = prog.levels[l][1] - prog.levels[l][0]
+    if n_next * max(n_points, 1) * 16 * 3 > budget or n_next * n_here > 2 ** 24:
+        return None
+    target = prog.ops[dst_op].inputs[0]
+    if _register_sources(prog, target) != {src_op + 1}:
+        return None
+    M, c = _affine_block(prog, src_op + 1, target)
+    return _NextMap(M, c, prog.levels[l][0], prog.levels[l + 1][0])
+
+
+class _Carried:
+    """Next-level values accumulated during a level (values = sum + constant)."""
+
+    def __init__(self, nm: _NextMap, T: _Grow, TS: _Grow):
+        self.nm = nm
+        self.Z = _Grow(T.v + nm.c)
+        self.S = _Grow(TS.v + np.abs(nm.c))
+
+    def covers(self, block: np.ndarray) -> bool:
+        return self.Z.n > 0
+
+    def take(self, block: np.ndarray, n_points: int):
+        cols = np.asarray(block) - self.nm.next_offset
+        return self.Z.v[:, cols].copy(), self.S.v[:, cols].copy()
+
+    def extend(self, ca, cb, t):
         Zv, Sv = self.Z.v, self.S.v
         za, zb = Zv[ca], Zv[cb]
         self.Z.extend(za + t[:, None] * (zb - za))

@@ -503,7 +503,7 @@ class ReLUNetwork(Network):
             scale[s: s + len(h)] = np.abs(h) @ np.abs(w) + abs(beta)
         return val, scale
 
-    def level_evaluator(self, l: int, X: np.ndarray):
+    def level_evaluator(self, l: int, X: np.ndarray, carry=None):
         """Values of hidden layer ``l`` at a growing set of points (see :mod:`._levels`).
 
         Examples

@@ -71,6 +71,7 @@ _ONE = np.uint64(1)
 _CHUNK = 1 << 20  # rows per chunk in memory-heavy vectorized passes
 _IDX = np.int32  # vertex indices (int64 above 2**31 - 1 vertices is not supported)
 _MAX_EXACT = 20000  # near ties decided exactly before giving up (degenerate)
+_VERIFY_ALL = 100_000  # interior points checked on a general network (an even sample beyond)
 _HASH_SEED = 0x5EED
 
 
@@ -527,10 +528,11 @@ class _Run:
             bar = tqdm(total=self.N, desc="neurons", unit="neuron")
         try:
             done = 0
+            carry = None
             for l, (start, stop) in enumerate(net.levels):
                 # the network keeps whatever makes this level's values cheapest at the
                 # vertices (previous layer's outputs, or a block of values), within a budget
-                self.ev = net.level_evaluator(l, self.X.v)
+                self.ev = net.level_evaluator(l, self.X.v, carry=carry)
                 for k in self.ev.order.tolist():
                     done += 1
                     msg = self._add_neuron(k)
@@ -550,6 +552,7 @@ class _Run:
                         self.stats.update(stopped="max_regions", reason="max_regions",
                                           regions_lower_bound=self.count)
                         return self._result(n_regions=0)
+                carry = self.ev.finish(self.X.n)
                 self.ev = None
                 log.info("skeleton: level %d done (%d neurons): %d vertices, %d edges, %d regions, %.1f s",
                          l, stop - start, self.X.n, self.EA.n, self.count, time.perf_counter() - self.t0)
@@ -943,10 +946,19 @@ class _Run:
 
 
     def _verify_points(self, patterns: np.ndarray, points: np.ndarray) -> str | None:
-        """Each interior point has its region's pattern (exactly where the margin is small)."""
+        """Each interior point has its region's pattern (exactly where the margin is small).
+
+        On a general network with more than :data:`_VERIFY_ALL` regions (where each point
+        costs a pass through convolutions) an evenly spaced sample of that many regions is
+        checked; ``stats["points_checked"]`` says how many.
+        """
         net, tol = self.net, self.tol
         bad_total, exact_checked = 0, 0
         margin_min = np.inf
+        if not net.is_dense_relu and len(points) > _VERIFY_ALL and not self.certify:
+            pick = np.unique(np.linspace(0, len(points) - 1, _VERIFY_ALL).astype(np.int64))
+            patterns, points = patterns[pick], points[pick]
+        self.stats["points_checked"] = int(len(points))
         step = max(1, min(_CHUNK, (64 * 2 ** 20) // (8 * max(self.N, 1))))
         for s in range(0, len(points), step):
             x = points[s: s + step]
