@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["enumerate_regions", "count_regions", "Slice", "Method", "RegionCount"]
 
+#: the skeleton method applies to bounded domains of at most this dimension (it starts from
+#: the domain's vertices); higher-dimensional inputs are enumerated on slices, or by LP
+SKELETON_MAX_DIM = 16
+
 
 class Method(str, Enum):
     """Enumeration method: ``"auto"``, ``"skeleton"`` (fast, bounded domains) or ``"lp"``.
@@ -322,7 +326,15 @@ def enumerate_regions(net, domain: object = None, *, method: str = "auto", tol: 
 
 def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions, time_limit,
             progress, *, with_facets: bool = True) -> TraversalResult:
-    if method in (Method.AUTO, Method.SKELETON) and bounded:
+    if method in (Method.AUTO, Method.SKELETON) and bounded and DA.shape[1] > SKELETON_MAX_DIM:
+        # the skeleton starts from the domain's vertices: 2^d of them for a box
+        if method is Method.SKELETON:
+            raise ValueError(f"method='skeleton' starts from the domain's vertices, and a {DA.shape[1]}-"
+                             f"dimensional domain has too many (the limit is {SKELETON_MAX_DIM} "
+                             "dimensions); enumerate on a low-dimensional Slice, or use method='lp'")
+        log.info("%d-dimensional domain: the skeleton method does not apply; using the LP traversal",
+                 DA.shape[1])
+    elif method in (Method.AUTO, Method.SKELETON) and bounded:
         fn = _skeleton_fn()
         if fn is None and method is Method.SKELETON:
             raise ValueError("method='skeleton' is not available in this installation; use 'lp'")
