@@ -192,6 +192,20 @@ def _mask_indices(M: np.ndarray, count: int, dtype=np.int64) -> np.ndarray | Non
                 x ^= low
         return out
     out = np.empty((n, count), dtype=dtype)
+    if count <= 4:  # few bits: peel the lowest set bit of the first non-zero word
+        step = max(1, _CHUNK // max(1, M.shape[1]))
+        for s in range(0, n, step):
+            blk = np.array(M[s: s + step])
+            if not np.all(np.bitwise_count(blk).sum(axis=1, dtype=np.int64) == count):
+                return None
+            ar = np.arange(len(blk))
+            for j in range(count):
+                w = np.argmax(blk != 0, axis=1)
+                x = blk[ar, w]
+                low = x & (~x + _ONE)
+                out[s: s + len(blk), j] = w.astype(np.int64) * 64 + _log2(low)
+                blk[ar, w] = x ^ low
+        return out
     for s in range(0, n, _CHUNK):
         blk = np.ascontiguousarray(M[s: s + _CHUNK])
         bits = np.unpackbits(blk.view(np.uint8), axis=1, bitorder="little")
