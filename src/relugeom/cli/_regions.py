@@ -210,13 +210,6 @@ def _need_writable(opt: str, path: str) -> None:
         raise ValueError(f"{opt} {path}: not writable")
 
 
-def _describe(net) -> str:
-    if getattr(net, "is_dense_relu", False):
-        return f"widths {'-'.join(map(str, net.widths))}  ({net.n_neurons} hidden neurons)"
-    shape = "x".join(map(str, getattr(net, "input_shape", (net.input_dim,))))
-    return f"input {shape}, {net.output_dim} outputs  ({net.n_neurons} piecewise-linear units)"
-
-
 def _classes(net, X: np.ndarray) -> list[int]:
     """Predicted classes (argmax; a single output is read as a logit, class 1 where f > 0)."""
     Y = np.asarray(net(X), float).reshape(len(X), -1)
@@ -245,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
     t_load = time.perf_counter() - t0
     d = net.input_dim
     dense = bool(getattr(net, "is_dense_relu", False))
-    print(f"network  {args.net}  {_describe(net)}")
+    print(f"network  {args.net}  {net.describe()}")
     slice_info = None
     if args.slice:
         from .._points import load_point

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     net = load_network(args.net)
     form = tropical_form(net, exact=args.exact, method=args.method, time_limit=args.time_limit,
                          progress=args.progress)
-    print(f"network {args.net}: widths {net.widths}")
+    print(f"network {args.net}: {net.describe()}")
     if not form.complete:
         print(f"incomplete: time limit reached after {len(form.layers)} layer(s) ({form.seconds:.2f} s)")
         if args.json:
@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  layer {s.layer}: {s.terms} terms after pruning (unpruned {s.terms_unpruned}), {s.seconds:.2f} s")
     print(f"tropical form in {form.seconds:.2f} s")
     if args.json:
-        out = {"network": str(args.net), "widths": list(net.widths), "exact": form.exact,
+        arch = ({"widths": list(net.widths)} if net.is_dense_relu else
+                {"input_shape": list(net.input_shape), "n_neurons": net.n_neurons})
+        out = {"network": str(args.net), **arch, "exact": form.exact,
                "complete": True, "seconds": form.seconds, "tolerance": form.tol.as_dict(),
                "layers": form.to_dict()["layers"],
                "F": outputs[0]["F"], "G": outputs[0]["G"],

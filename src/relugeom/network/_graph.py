@@ -280,6 +280,19 @@ class Network:
                 f"{self.n_neurons} neurons in {nl} level{'s' if nl != 1 else ''}, "
                 f"output {self.output_shape})")
 
+    def describe(self) -> str:
+        """A one-line description for messages and command-line output.
+
+        Examples
+        --------
+        >>> from relugeom.network import NetworkBuilder
+        >>> b = NetworkBuilder((1, 4)); b.build(b.relu(b.input)).describe()
+        'input 1x4, 4 outputs (4 piecewise-linear units, 4 neurons)'
+        """
+        shape = "x".join(map(str, self.input_shape))
+        return (f"input {shape}, {self.output_dim} outputs ({self.n_units} piecewise-linear units, "
+                f"{self.n_neurons} neurons)")
+
     def summary(self) -> str:
         """A table of the layers: kind, name, output shape, units.
 

@@ -244,6 +244,16 @@ class ReLUNetwork(Network):
     def __repr__(self) -> str:
         return f"ReLUNetwork(widths={self.widths})"
 
+    def describe(self) -> str:
+        """A one-line description: the widths.
+
+        Examples
+        --------
+        >>> ReLUNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]]).describe()
+        'widths 1-2-1 (2 hidden neurons)'
+        """
+        return f"widths {'-'.join(map(str, self.widths))} ({self.n_neurons} hidden neurons)"
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ReLUNetwork) or other.widths != self.widths:
             return NotImplemented if not isinstance(other, ReLUNetwork) else False
