@@ -960,6 +960,9 @@ class RegionComplex:
         dom = data.get("domain", "unbounded")
         dom = None if dom == "unbounded" else HPolytope.from_dict(dom)
         N = work.n_neurons
+        fine = data.get("neuron_regions")
+        if fine is not None:  # a complex of units' regions: rebuild its neuron regions, merge
+            return RegionComplex.from_dict({**data, **fine, "neuron_regions": None}, net).merged()
         pats = np.array([[c == "1" for c in s] for s in data["patterns"]], dtype=bool).reshape(-1, N)
         pts = np.array(data["points"], dtype=float).reshape(-1, work.input_dim)
         return cls(work, dom, pats, pts, np.array(data["facets"], dtype=np.int64).reshape(-1, 3),
@@ -1053,6 +1056,26 @@ class MergedRegionComplex(RegionComplex):
 
     def __repr__(self) -> str:
         return super().__repr__().replace("RegionComplex(", "RegionComplex(units: ", 1)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: the units' regions, with the neuron regions they are merged from
+        (``"neuron_regions"``) so that :meth:`from_dict` rebuilds the same complex.
+
+        Examples
+        --------
+        >>> from relugeom.network import NetworkBuilder
+        >>> from relugeom.regions import enumerate_regions
+        >>> from relugeom.polyhedra import Box
+        >>> b = NetworkBuilder((3,)); net = b.build(b.reduce_max(b.input, axes=(0,)))
+        >>> d = enumerate_regions(net, Box([-1] * 3, [1] * 3)).to_dict()
+        >>> d["n_regions"], d["neuron_regions"]["n_regions"], RegionComplex.from_dict(d, net).n_regions
+        (3, 4, 3)
+        """
+        out = super().to_dict()
+        f = self.fine.to_dict()
+        out["pieces"] = self.pieces.tolist()
+        out["neuron_regions"] = {k: f[k] for k in ("n_regions", "n_facets", "patterns", "points", "facets")}
+        return out
 
     def _ident(self, patterns: np.ndarray) -> np.ndarray:
         return self.net.pieces_of(np.atleast_2d(patterns)).reshape(np.shape(patterns)[:-1] + (-1,))
