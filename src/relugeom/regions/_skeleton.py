@@ -228,13 +228,30 @@ def _test_bits(M: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (M[rows[:, None], w] & b) != 0
 
 
+def _word_rows(M: np.ndarray) -> int:
+    """Rows per chunk when unpacking ``M`` (n, W): about 64 MB of bits at a time."""
+    return max(1, min(_CHUNK, (64 * 2 ** 20) // (64 * max(1, M.shape[1]))))
+
+
 def _words_to_bool(M: np.ndarray, start: int, n: int) -> np.ndarray:
     """Bits ``start..start+n-1`` of each row of ``M`` as a bool array (rows, n)."""
     out = np.empty((M.shape[0], n), dtype=bool)
-    for s in range(0, M.shape[0], _CHUNK):
-        blk = np.ascontiguousarray(M[s: s + _CHUNK])
+    step = _word_rows(M)
+    for s in range(0, M.shape[0], step):
+        blk = np.ascontiguousarray(M[s: s + step])
         bits = np.unpackbits(blk.view(np.uint8), axis=1, bitorder="little")
-        out[s: s + len(blk)] = bits[:, start: start + n].astype(bool)
+        out[s: s + len(blk)] = bits[:, start: start + n].view(bool)
+    return out
+
+
+def _words_to_packed(M: np.ndarray, start: int, n: int) -> np.ndarray:
+    """``np.packbits`` of :func:`_words_to_bool`, chunked (never the whole bool array)."""
+    out = np.empty((M.shape[0], (n + 7) // 8), dtype=np.uint8)
+    step = _word_rows(M)
+    for s in range(0, M.shape[0], step):
+        blk = np.ascontiguousarray(M[s: s + step])
+        bits = np.unpackbits(blk.view(np.uint8), axis=1, bitorder="little")[:, start: start + n]
+        out[s: s + len(blk)] = np.packbits(bits, axis=1)
     return out
 
 
@@ -250,10 +267,14 @@ def _pattern_keys(patterns: np.ndarray) -> np.ndarray:
 
 def _sort_order(patterns: np.ndarray) -> np.ndarray:
     """Permutation sorting patterns lexicographically (as packbits bytes)."""
-    pk = np.packbits(patterns, axis=1)
+    return _sort_order_packed(np.packbits(patterns, axis=1))
+
+
+def _sort_order_packed(pk: np.ndarray) -> np.ndarray:
+    """Permutation sorting packed patterns (rows of ``np.packbits`` bytes) lexicographically."""
     nb = pk.shape[1]
     if nb == 0:
-        return np.arange(len(patterns))
+        return np.arange(len(pk))
     pad = (-nb) % 8
     if pad:
         pk = np.hstack([pk, np.zeros((len(pk), pad), dtype=np.uint8)])
@@ -849,7 +870,6 @@ class _Run:
         for p in range(d):
             hw, hb = _bit(zidx[rv, p])
             words[np.arange(len(rv)), hw] |= np.where(side[:, p] == 1, hb, np.uint64(0))
-        patterns = _words_to_bool(words, m, N)
         points = X[rv].copy()
         for p in range(d):
             points += X[NB[rv, p, side[:, p]]]
@@ -858,10 +878,14 @@ class _Run:
         if not self.keep_skeleton:
             self.X = None
             X = None
-        order = _sort_order(patterns)
-        patterns, points = patterns[order], points[order]
-        words = words[order] if self.with_facets else None
+        # sort by the packed patterns, then unpack once in sorted order (one bool array)
+        order = _sort_order_packed(_words_to_packed(words, m, N))
+        words = words[order]
+        points = points[order]
         del order
+        patterns = _words_to_bool(words, m, N)
+        if not self.with_facets:
+            words = None
         keys = _pattern_keys(patterns)
         if len(keys) > 1 and np.any(keys[1:] == keys[:-1]):
             return self._degenerate("two regions with one pattern")
