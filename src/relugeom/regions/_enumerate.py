@@ -339,6 +339,13 @@ def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions,
         if fn is None and method is Method.SKELETON:
             raise ValueError("method='skeleton' is not available in this installation; use 'lp'")
         res = None
+        if fn is not None and (time_limit is not None or max_regions is not None):
+            tiled = _skeleton_tiles(net, DA, Db, t, max_regions, time_limit, progress, with_facets,
+                                    method)
+            if tiled is not None:
+                return tiled
+            log.info("skeleton method reported a degeneracy; falling back to the LP traversal")
+            fn = None
         if fn is not None:
             try:
                 res = fn(net, HPolytope(DA, Db), tol=t, max_regions=max_regions, time_limit=time_limit,
@@ -363,7 +370,10 @@ def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions,
         from ._unbounded import enumerate_unbounded  # noqa: PLC0415
 
         t_start = time.perf_counter()
-        res = enumerate_unbounded(net, t, max_regions=max_regions, time_limit=time_limit,
+        # with a time limit the skeleton gets half of it: what it finds comes only at the end,
+        # so the LP traversal (which returns everything found so far) gets the rest
+        sk_limit = None if time_limit is None else 0.5 * time_limit
+        res = enumerate_unbounded(net, t, max_regions=max_regions, time_limit=sk_limit,
                                   progress=progress, with_facets=with_facets)
         if res is not None:
             return res
@@ -378,6 +388,70 @@ def _single(net, DA, Db, bounded, x0, method: Method, t: Tolerance, max_regions,
                          "for unbounded polyhedra")
     return lp_traversal(net, DA, Db, bounded=bounded, x0=x0, tol=t, max_regions=max_regions,
                         time_limit=time_limit, progress=progress)
+
+
+#: tiles of a bounded domain when the skeleton runs under a time or region limit
+LIMIT_TILES = 16
+
+
+def _skeleton_tiles(net, DA, Db, t: Tolerance, max_regions, time_limit, progress, with_facets,
+                    method: Method) -> TraversalResult | None:
+    """The skeleton method under a limit: tile by tile, keeping every finished tile.
+
+    The skeleton builds all regions at the end of its run, so a limit reached half-way
+    would lose them all. Instead the domain is cut into :data:`LIMIT_TILES` pieces
+    (bisections of the longest axis) enumerated one after the other; a limit stops the run
+    between or inside a tile, and the regions of the finished tiles (merged by pattern
+    across tile cuts: regions are convex) are returned. None on a degeneracy.
+    """
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + time_limit
+    if time_limit is not None:  # a quarter of the time for the whole domain at once (no tiling cost)
+        whole = _job(net, DA, Db, np.zeros((0, DA.shape[1])), np.zeros(0), t, max_regions,
+                     0.25 * time_limit, method.value, allow_lp=False)
+        if whole == "degenerate":
+            return None
+        if whole is not None and whole.complete:
+            whole.stats.update(method="skeleton")
+            return TraversalResult(whole.patterns, whole.points, whole.radii, whole.facets, True, None,
+                                   whole.stats)
+    cuts = _split_boxes(DA, Db, LIMIT_TILES, t)
+    parts: list[TraversalResult] = []
+    seen: set = set()
+    reason = None
+    for cA, cb in cuts:
+        remaining = None if deadline is None else deadline - time.perf_counter()
+        if remaining is not None and remaining <= 0:
+            reason = "time_limit"
+            break
+        r = _job(net, DA, Db, cA, cb, t, None, remaining, method.value, allow_lp=False)
+        if r == "degenerate":
+            return None
+        if r is None:
+            continue
+        if not r.complete:
+            reason = r.reason or "time_limit"
+            break
+        parts.append(r)
+        seen.update(pattern_keys(r.patterns))
+        if max_regions is not None and len(seen) >= max_regions:
+            reason = "max_regions"
+            break
+    done = len(parts)
+    merged = merge_results(net, DA, Db, parts, t, seconds=time.perf_counter() - t0, n_jobs=len(cuts),
+                           recompute_points=False)
+    if reason is None:
+        merged.stats.update(method="skeleton", tiles=len(cuts))
+        return merged
+    P, X, F = merged.patterns, merged.points, merged.facets
+    if max_regions is not None and len(P) > max_regions:
+        P, X = P[:max_regions], X[:max_regions]
+        keep = (F[:, 0] < max_regions) & (F[:, 1] < max_regions)
+        F = F[keep]
+        reason = "max_regions"
+    stats = dict(merged.stats)
+    stats.update(method="skeleton", tiles=len(cuts), tiles_done=done, reason=reason, stopped=reason)
+    return TraversalResult(P, X, np.full(len(P), np.nan), F, False, reason or "time_limit", stats)
 
 
 def count_regions(net, domain: object = None, *, method: str = "auto", tol: Tolerance | None = None,
@@ -448,8 +522,13 @@ def _split_boxes(DA: np.ndarray, Db: np.ndarray, n: int, tol: Tolerance) -> list
     return [(cA, cb) for _, _, cA, cb in pieces]
 
 
-def _job(net, DA, Db, cutA, cutb, tol, max_regions, time_limit, method: str = "lp") -> TraversalResult | None:
-    """One subdomain job (top level so that process pools can pickle it)."""
+def _job(net, DA, Db, cutA, cutb, tol, max_regions, time_limit, method: str = "lp",
+         allow_lp: bool = True) -> TraversalResult | str | None:
+    """One subdomain job (top level so that process pools can pickle it).
+
+    None for an empty subdomain; ``"degenerate"`` when the skeleton reports a degeneracy and
+    ``allow_lp`` is False (otherwise the LP traversal runs instead).
+    """
     A = np.vstack([DA, cutA])
     b = np.concatenate([Db, cutb])
     P = HPolytope(A, b)
@@ -469,6 +548,8 @@ def _job(net, DA, Db, cutA, cutb, tol, max_regions, time_limit, method: str = "l
             return TraversalResult(np.asarray(res.patterns, bool), np.asarray(res.points, float),
                                    np.full(len(res.patterns), np.nan), F[~on_cut], bool(res.complete),
                                    None if res.complete else "time_limit", stats, [], cut)
+        if not allow_lp and getattr(res, "degenerate", False):
+            return "degenerate"
     x0, _ = P.chebyshev_center(tol=tol)
     return lp_traversal(net, A, b, bounded=True, x0=x0, tol=tol, max_regions=max_regions,
                         time_limit=time_limit, n_primary=len(Db))
@@ -499,7 +580,7 @@ def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, method, max_regions,
 
 
 def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *, seconds: float = 0.0,
-                  n_jobs: int | None = None) -> TraversalResult:
+                  n_jobs: int | None = None, recompute_points: bool = True) -> TraversalResult:
     """Merge subdomain traversals by pattern.
 
     Pieces of one pattern are one region (regions are convex); its interior point is
@@ -540,7 +621,7 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
     from ._lp_traversal import region_rows
 
     for i, (k, p) in enumerate(zip(keys, patterns)):
-        if k not in recompute:
+        if k not in recompute or not recompute_points:
             points[i], radii[i] = point_of[k], np.nan
             continue
         A, b = region_rows(net, p, DA, Db)

@@ -534,6 +534,15 @@ class _Run:
             tol=self.tol,
             rng=self.rng)
 
+    def _late(self) -> bool:
+        """Whether the time limit has passed (checked between the steps of the region phase)."""
+        return self.time_limit is not None and time.perf_counter() - self.t0 > self.time_limit
+
+    def _stop_late(self) -> SkeletonResult:
+        self.stats.update(stopped="time_limit", reason="time_limit",
+                          regions_lower_bound=self.count)
+        return self._result(n_regions=0)
+
     def _degenerate(self, reason: str) -> SkeletonResult:
         log.info("skeleton method: degeneracy (%s); use the LP method", reason)
         self.degenerate_reason = reason
@@ -865,6 +874,8 @@ class _Run:
         self.stats.update(f_vector=fvec, euler_characteristic=chi)
         if chi != 1:
             return self._degenerate(f"Euler characteristic {chi} != 1")
+        if self._late():
+            return self._stop_late()
         rv, side = self._expand(np.flatnonzero(mult > 0), UP, range(d))
         words = P[rv].copy()
         for p in range(d):
@@ -890,12 +901,16 @@ class _Run:
         if len(keys) > 1 and np.any(keys[1:] == keys[:-1]):
             return self._degenerate("two regions with one pattern")
         facets = None
+        if self._late():
+            return self._stop_late()
         if self.with_facets:
             self.n_regions_found = len(patterns)
             facets = self._facets(zidx, UP, cnt, _RegionIndex(words, keys, m, N))
             if isinstance(facets, str):
                 return self._degenerate(facets)
         del keys, words
+        if self._late():
+            return self._stop_late()
         if self.verify:
             msg = self._verify_points(patterns, points)
             if msg is not None:
@@ -1010,6 +1025,9 @@ class _Run:
                 doubt = np.arange(len(x))
             else:
                 doubt = np.flatnonzero(np.any(wrong | (rel <= tol.eval_rtol * 1e-3), axis=1))
+            if self._late():  # out of time: the check stops here (stats say how far it went)
+                self.stats["points_check_stopped"] = True
+                break
             for r in doubt:
                 exact_checked += 1
                 pat, strict = self.exact.pattern_at(x[r])

@@ -1,0 +1,68 @@
+"""Limits keep everything found so far, whatever the method.
+
+A run stopped by ``time_limit`` or ``max_regions`` returns genuine regions of the network
+(a subset of the complete enumeration, each with its true pattern), marked incomplete with
+the reason; a run that finishes within the limit equals the unlimited run.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from relugeom.network import random_network
+from relugeom.polyhedra import Box
+from relugeom.regions import count_regions, enumerate_regions
+
+
+def _keys(P):
+    return {r.tobytes() for r in np.packbits(P, axis=1)}
+
+
+@pytest.fixture(scope="module")
+def case():
+    net = random_network((2, 30, 30, 30, 1), rng=3)
+    box = Box([-1, -1], [1, 1])
+    return net, box, enumerate_regions(net, box)
+
+
+@pytest.mark.parametrize("method", ["skeleton", "lp", "auto"])
+def test_max_regions_gives_that_many_genuine_regions(case, method):
+    net, box, full = case
+    cx = enumerate_regions(net, box, method=method, max_regions=300)
+    assert cx.n_regions == 300 and not cx.complete and cx.reason == "max_regions"
+    assert _keys(cx.patterns) <= _keys(full.patterns)
+    np.testing.assert_array_equal(net.activation_patterns(cx.points), cx.patterns)
+
+
+@pytest.mark.parametrize("method", ["skeleton", "lp"])
+def test_time_limit_keeps_what_was_found(case, method):
+    net, box, full = case
+    limit = 0.3
+    t0 = time.perf_counter()
+    cx = enumerate_regions(net, box, method=method, time_limit=limit)
+    elapsed = time.perf_counter() - t0
+    assert elapsed <= 1.1 * limit + 1.0                     # the limit is honoured
+    assert _keys(cx.patterns) <= _keys(full.patterns)       # every region is genuine
+    np.testing.assert_array_equal(net.activation_patterns(cx.points), cx.patterns)
+    if cx.complete:
+        np.testing.assert_array_equal(cx.patterns, full.patterns)
+    else:
+        assert cx.reason == "time_limit" and cx.n_regions < full.n_regions
+
+
+def test_generous_limit_equals_the_unlimited_run(case):
+    net, box, full = case
+    cx = enumerate_regions(net, box, time_limit=120.0)
+    assert cx.complete
+    np.testing.assert_array_equal(cx.patterns, full.patterns)
+    np.testing.assert_array_equal(cx.facets, full.facets)
+
+
+def test_count_regions_under_a_limit(case):
+    net, box, full = case
+    c = count_regions(net, box, max_regions=100)
+    assert c.n_regions == 100 and not c.complete and c.reason == "max_regions"
+    assert count_regions(net, box).n_regions == full.n_regions
