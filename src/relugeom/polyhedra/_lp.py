@@ -323,18 +323,27 @@ def _plausible(x: np.ndarray, Au: np.ndarray, bu: np.ndarray, Ae: np.ndarray, be
     return bool(np.all(x >= lo - atol * sx) and np.all(x <= hi + atol * sx))
 
 
+#: what :func:`_solve_scipy` tries, in order, when HiGHS ends without a status (its "unknown"
+#: model status happens on some well-posed models; another algorithm then solves them)
+_RETRIES = (("highs", True), ("highs-ipm", True), ("highs-ds", False))
+
+
 def _solve_scipy(c, A_ub, b_ub, A_eq, b_eq, lo, hi, tol: Tolerance) -> LPResult:
     from scipy.optimize import linprog
 
-    options = {
-        "primal_feasibility_tolerance": max(tol.feas_atol, 1e-10),
-        "dual_feasibility_tolerance": max(tol.feas_atol, 1e-10),
-        "presolve": True,
-    }
     bounds = np.column_stack([np.where(np.isinf(lo), None, lo), np.where(np.isinf(hi), None, hi)])
-    res = linprog(c, A_ub=A_ub if len(b_ub) else None, b_ub=b_ub if len(b_ub) else None,
-                  A_eq=A_eq if len(b_eq) else None, b_eq=b_eq if len(b_eq) else None,
-                  bounds=bounds.tolist(), method="highs", options=options)
+    for method, presolve in _RETRIES:
+        options = {
+            "primal_feasibility_tolerance": max(tol.feas_atol, 1e-10),
+            "dual_feasibility_tolerance": max(tol.feas_atol, 1e-10),
+            "presolve": presolve,
+        }
+        res = linprog(c, A_ub=A_ub if len(b_ub) else None, b_ub=b_ub if len(b_ub) else None,
+                      A_eq=A_eq if len(b_eq) else None, b_eq=b_eq if len(b_eq) else None,
+                      bounds=bounds.tolist(), method=method, options=options)
+        if res.status in (0, 2, 3):
+            break
+        log.info("HiGHS (%s) ended without a status (%s); trying another algorithm", method, res.message)
     if res.status == 0:
         dual = -np.asarray(res.ineqlin.marginals) if len(b_ub) else np.zeros(0)
         dual_eq = -np.asarray(res.eqlin.marginals) if len(b_eq) else np.zeros(0)
