@@ -143,8 +143,14 @@ def to_sympy(result) -> list:
     """
     import sympy
 
-    syms = {n: sympy.Symbol(n) for n in result.variables}
-    return [sympy.sympify(g.sympy_str(), locals=syms) for g in result.generators]
+    out = []
+    for g in result.generators:  # built from the polynomials' terms: no string is parsed
+        f = g.polynomial
+        syms = [sympy.Symbol(n) for n in f.context().names()]
+        terms = [sympy.Rational(int(c.p), int(c.q)) * sympy.Mul(*[s ** int(e) for s, e in zip(syms, k) if e])
+                 for k, c in f.to_dict().items()]
+        out.append(sympy.Add(*terms))
+    return out
 
 
 def to_latex(result) -> str:

@@ -39,8 +39,9 @@ __all__ = ["in_ideal", "spans", "evaluate_invariants", "InvariantValues", "as_ou
 
 
 def as_output_poly(f: Any, variables: Sequence[str]):
-    """Convert a string (sympy syntax, ``^`` allowed), sympy expression or ``fmpq_mpoly`` to
-    an ``fmpq_mpoly`` in the lex ring of ``variables``.
+    """Convert a string (read by :func:`relugeom.algebra._parse.parse_polynomial`, never
+    evaluated), sympy expression or ``fmpq_mpoly`` to an ``fmpq_mpoly`` in the lex ring of
+    ``variables``.
 
     Examples
     --------
@@ -133,14 +134,11 @@ def in_ideal(poly: Any, result: Any, degree: int | None = None) -> bool:
 
     if not hasattr(result, "ideal_dimensions"):
         basis = list(result)
-        names: set[str] = set()
-        import sympy
+        from relugeom.algebra._param import _variables_of
 
+        names: set[str] = set()
         for g in [poly] + basis:
-            if type(g).__name__ == "fmpq_mpoly":
-                names |= set(g.context().names())
-            else:
-                names |= {str(s) for s in sympy.sympify(str(g).replace("^", "**")).free_symbols}
+            names |= _variables_of(g)
         variables = sorted(names)
         polys = [as_output_poly(g, variables) for g in basis]
         f = as_output_poly(poly, variables)

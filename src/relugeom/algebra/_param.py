@@ -504,10 +504,79 @@ def _torus_grading(supports: list[np.ndarray], n: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _parse_polys(polys: Sequence[Any], params: Sequence[str] | None):
-    """Turn strings / sympy expressions / fmpq_mpoly into (param names, term data)."""
+def _is_sympy(f: Any) -> bool:
+    return type(f).__module__.split(".")[0] == "sympy" and hasattr(f, "free_symbols")
+
+
+def _as_parsed(f: Any, variables: Sequence[str] | None, what: str):
+    """One user polynomial as a :class:`~relugeom.algebra._parse.ParsedPolynomial`.
+
+    Strings go through :func:`relugeom.algebra._parse.parse_polynomial` (never through
+    sympy); sympy expressions built by the caller are converted with ``sympy.Poly``;
+    ``fmpq_mpoly`` and numbers are read directly.
+    """
+    import math
+    import numbers
+
+    from relugeom.algebra._parse import ParsedPolynomial, parse_polynomial
     from relugeom.errors import ParseError
 
+    if isinstance(f, str):
+        return parse_polynomial(f, variables, what=what)
+    if isinstance(f, ParsedPolynomial):
+        p = f
+    elif type(f).__name__ == "fmpq_mpoly":
+        names = tuple(f.context().names())
+        p = ParsedPolynomial({tuple((n, int(e)) for n, e in zip(names, k) if e):
+                              Fraction(int(c.p), int(c.q)) for k, c in f.to_dict().items()})
+    elif _is_sympy(f):
+        import sympy
+
+        gens = [sympy.Symbol(n) for n in (variables if variables is not None
+                                          else sorted(str(s) for s in f.free_symbols))]
+        try:
+            P = sympy.Poly(sympy.expand(f), *gens, domain="QQ") if gens else None
+            terms = P.terms() if P is not None else [((), sympy.Rational(f))]
+        except Exception as exc:  # sympy raises many types
+            raise ParseError(f"{what} ({f}) is not a polynomial with rational coefficients"
+                             f"{'' if variables is None else ' in ' + str(tuple(variables))}: {exc}") from None
+        p = ParsedPolynomial({tuple((str(g), int(e)) for g, e in zip(gens, k) if e):
+                              Fraction(int(c.p), int(c.q)) for k, c in terms if c != 0})
+    elif isinstance(f, numbers.Rational) and not isinstance(f, bool):
+        c = Fraction(int(f.numerator), int(f.denominator))
+        p = ParsedPolynomial({(): c} if c else {})
+    elif isinstance(f, numbers.Real) and not isinstance(f, bool) and math.isfinite(float(f)):
+        c = Fraction(repr(float(f)))
+        p = ParsedPolynomial({(): c} if c else {})
+    else:
+        raise TypeError(f"{what} must be a string, a number, a sympy expression or an fmpq_mpoly; "
+                        f"got {type(f).__name__}")
+    if variables is not None:
+        extra = [n for n in p.variables if n not in set(variables)]
+        if extra:
+            raise ParseError(f"{what} ({p}) is not a polynomial in {tuple(variables)}: unknown variable "
+                             f"{extra[0]!r}")
+    return p
+
+
+def _variables_of(f: Any) -> set[str]:
+    """The variable names of a user polynomial (the ring's names for ``fmpq_mpoly``).
+
+    Examples
+    --------
+    >>> sorted(_variables_of("b*a - a*b + c"))
+    ['c']
+    """
+    if type(f).__name__ == "fmpq_mpoly":
+        return set(f.context().names())
+    return set(_as_parsed(f, None, "polynomial").variables)
+
+
+def _parse_polys(polys: Sequence[Any], params: Sequence[str] | None):
+    """Turn strings / sympy expressions / fmpq_mpoly into (param names, term data).
+
+    Strings are read by :func:`relugeom.algebra._parse.parse_polynomial`: no code is run.
+    """
     polys = list(polys)
     if not polys:
         raise ValueError("polys must contain at least one polynomial")
@@ -526,45 +595,19 @@ def _parse_polys(polys: Sequence[Any], params: Sequence[str] | None):
             coeffs.append([Fraction(int(d[k].p), int(d[k].q)) for k in keys])
         return names, exps, coeffs
 
-    import sympy
-    from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application,
-                                            parse_expr, standard_transformations)
-
-    exprs = []
-    for i, f in enumerate(polys):
-        if isinstance(f, str):
-            try:
-                e = parse_expr(f, transformations=standard_transformations + (convert_xor,),
-                               evaluate=True)
-            except Exception as exc:  # sympy raises many types
-                raise ParseError(f"polynomial {i} ({f!r}) could not be parsed: {exc}") from None
-        elif type(f).__name__ == "fmpq_mpoly":
-            e = sympy.sympify(str(f).replace("^", "**"))
-        else:
-            e = sympy.sympify(f)
-        exprs.append(e)
-    if params is None:
-        syms = set()
-        for e in exprs:
-            syms |= e.free_symbols
-        names = tuple(sorted((str(s) for s in syms)))
+    given = None if params is None else tuple(str(s) for s in params)
+    parsed = [_as_parsed(f, given, f"polynomial {i}") for i, f in enumerate(polys)]
+    if given is None:
+        names = tuple(sorted(set().union(*(p.variables for p in parsed))))
     else:
-        names = tuple(str(s) for s in params)
+        names = given
     if not names:
         raise ValueError("the parametrization has no parameters")
-    gens = [sympy.Symbol(n) for n in names]
     exps, coeffs = [], []
-    for i, e in enumerate(exprs):
-        try:
-            P = sympy.Poly(sympy.expand(e), *gens, domain="QQ")
-        except Exception as exc:
-            raise ParseError(f"polynomial {i} ({e}) is not a polynomial with rational "
-                             f"coefficients in {names}: {exc}") from None
-        terms = P.terms()
-        if len(terms) == 1 and terms[0][1] == 0:
-            terms = []
-        exps.append(np.array([t[0] for t in terms], dtype=np.int64).reshape(len(terms), len(names)))
-        coeffs.append([Fraction(int(t[1].p), int(t[1].q)) for t in terms])
+    for p in parsed:
+        E, cs = p.exponents(names)
+        exps.append(E)
+        coeffs.append(cs)
     return names, exps, coeffs
 
 
@@ -574,7 +617,10 @@ class PolynomialParametrization(Parametrization):
     Parameters
     ----------
     polys : sequence of str, sympy expressions or python-flint ``fmpq_mpoly``
-        The coordinate functions. Strings use sympy syntax; ``^`` means power.
+        The coordinate functions. Strings are polynomials in the syntax of
+        :func:`relugeom.algebra._parse.parse_polynomial` (``+ - * /`` by constants, ``^`` or
+        ``**`` with integer exponents, exact decimals and rationals); they are read, never
+        evaluated.
     params : sequence of str, optional
         The parameter names in order (default: the free symbols, sorted by name; for flint
         input the ring's names).
