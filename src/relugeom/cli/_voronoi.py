@@ -42,7 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", nargs="+", metavar="T", help="parameter names (default: sorted symbols)")
     parser.add_argument("--box", nargs="+", type=float, metavar="V",
                         help="parameter box: LO HI (all parameters) or LO1 HI1 ... ")
-    parser.add_argument("--ineq", nargs="+", metavar="G", help="polynomial inequalities G >= 0 on the parameters")
+    parser.add_argument("--ineq", nargs="+", metavar="G",
+                        help="polynomial inequalities on the parameters: G (meaning G >= 0), or P >= Q, P <= Q, "
+                             "P > Q, P < Q (strict ones constrain the closure)")
     parser.add_argument("--theta", nargs="+", metavar="V",
                         help="parameters of q (numbers, or one .npy file)")
     parser.add_argument("--widths", help="architecture for 'relu', e.g. 1,3,1")
@@ -131,11 +133,23 @@ def run(args: argparse.Namespace) -> int:
         if not args.metric or args.metric == "euclidean":
             kw["metric"] = V.as_metric("log")
     elif args.model == "polynomial":
+        import sys
+
         from ..algebra import PolynomialParametrization
+        from ..algebra._parse import parse_inequality, parse_polynomial
+        from ..errors import ParseError
 
         if not args.polys:
             raise ValueError("'polynomial' needs --polys")
-        phi = PolynomialParametrization(args.polys, params=args.params)
+        try:  # the strings are read by relugeom's own polynomial parser: nothing is evaluated
+            polys = [parse_polynomial(f, args.params, what=f"--polys {i + 1}") for i, f in enumerate(args.polys)]
+            phi = PolynomialParametrization(polys, params=args.params)
+            ineqs = None if not args.ineq else [
+                parse_inequality(g, phi.param_names, what=f"--ineq {i + 1}").nonnegative()
+                for i, g in enumerate(args.ineq)]
+        except ParseError as exc:  # a malformed argument: a usage error (exit code 2), one line
+            print(f"relugeom voronoi: error: {exc}", file=sys.stderr)
+            return 2
         dom = None
         if args.box:
             k = phi.n_params
@@ -147,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
                 dom = Box(v[:, 0], v[:, 1])
             else:
                 raise ValueError(f"--box needs 2 or {2 * k} values")
-        M = V.ParametrizedModel(phi, dom, inequalities=args.ineq)
+        M = V.ParametrizedModel(phi, dom, inequalities=ineqs)
         if theta is not None:
             q = np.asarray(phi.evaluate(theta), dtype=float)
         else:

@@ -721,10 +721,15 @@ def _poly_constraints(ineq: object, param: object) -> Callable | None:
         return ineq
     if not hasattr(ineq, "evaluate"):
         from ..algebra import PolynomialParametrization
+        from ..algebra._parse import parse_inequality
 
         names = list(getattr(param, "param_names", [f"t{i}" for i in range(param.n_params)]))
-        ineq = PolynomialParametrization(list(ineq), params=names,
-                                         outputs=[f"g{i + 1}" for i in range(len(list(ineq)))])
+        items = [ineq] if isinstance(ineq, str) else list(ineq)
+        # strings are read (never evaluated): "g", "g >= h", "g <= h", "g > h", "g < h"; strict
+        # inequalities constrain the closure (the optimisation is over closed sets)
+        gs = [parse_inequality(g, names, what=f"inequality {i}").nonnegative() if isinstance(g, str) else g
+              for i, g in enumerate(items)]
+        ineq = PolynomialParametrization(gs, params=names, outputs=[f"g{i + 1}" for i in range(len(gs))])
     g = ineq
 
     def fun(theta: np.ndarray) -> np.ndarray:
@@ -758,7 +763,9 @@ class ParametrizedModel(Model):
         Linear constraints on θ (default: all of ``R^P``).
     inequalities : sequence of str, Parametrization or callable, optional
         Semialgebraic constraints ``g_i(θ) >= 0`` (polynomial strings in the parameter
-        names, or a callable ``θ ↦ g(θ)``).
+        names, read by :func:`relugeom.algebra._parse.parse_inequality`: ``"g"`` means
+        ``g >= 0``, and ``"p >= q"``, ``"p <= q"``, ``"p > q"``, ``"p < q"`` are accepted,
+        strict ones constraining the closure; or a callable ``θ ↦ g(θ)``).
     cone : bool, optional
         Whether the image is closed under ``t >= 0`` scaling (default: the parametrization is
         homogeneous and the domain is all of ``R^P``).
