@@ -320,11 +320,12 @@ def _power(v, e: int, budget: _Budget, offset: int):
         (m, c), = terms.items()
         if sum(x for _, x in m) * e > MAX_DEGREE:
             raise _error(budget.text, offset, budget.what, f"the total degree exceeds {MAX_DEGREE}")
-        if (_height(c) + _height(scale)) * e > MAX_COEFF_BITS:
+        cs = c * scale
+        if e * max(math.log2(abs(int(cs.p)) or 1), math.log2(int(cs.q))) > MAX_COEFF_BITS:
             raise _error(budget.text, offset, budget.what,
                          f"a coefficient is too large (more than {MAX_COEFF_BITS} bits)")
         budget.spend(1, offset)
-        return [{tuple((x, k * e) for x, k in m): (c * scale) ** e}, flint.fmpq(1)]
+        return [{tuple((x, k * e) for x, k in m): cs ** e}, flint.fmpq(1)]
     deg = _degree(terms)
     if deg * e > MAX_DEGREE:
         raise _error(budget.text, offset, budget.what, f"the total degree exceeds {MAX_DEGREE}")
@@ -634,7 +635,8 @@ def _parse(text: str, variables: Sequence[str] | None, what: str, relations: boo
 
         if expect_operand:
             if kind == "num":
-                values.append([{(): _number(text, tok, start, what)}, one])
+                c = _number(text, tok, start, what)
+                values.append([{(): c} if c else {}, one])
                 expect_operand, last = False, "num"
             elif kind == "name":
                 vid = ids.get(tok)
