@@ -48,7 +48,8 @@ class LayerStats:
         Layer index from 1.
     terms_unpruned : int
         Total number of terms of the layer's F' and G' had nothing ever been pruned (equal
-        exponents merged only); an exact integer, possibly astronomically large.
+        exponents merged only); an exact integer, possibly astronomically large, saturated at
+        ``COUNT_CAP = 2**4096`` per polynomial.
     terms : int
         Total number of terms of F' and G' after pruning.
     max_terms : int
@@ -347,13 +348,13 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
                 Gp = mult([F[j].power(neg[i, j]) for j in jn] + [G[j].power(pos[i, j]) for j in jp])
                 H = mult([F[j].power(pos[i, j]) for j in jp] + [G[j].power(neg[i, j]) for j in jn])
                 H = TropicalPolynomial.from_arrays(H.exponents, H.coefficients + bq[i], exact=exact)
-                cH = int(np.prod([cnt_F[j] for j in jp] + [cnt_G[j] for j in jn], dtype=object))
-                cG = int(np.prod([cnt_F[j] for j in jn] + [cnt_G[j] for j in jp], dtype=object))
+                cH = _capped_prod([cnt_F[j] for j in jp] + [cnt_G[j] for j in jn])
+                cG = _capped_prod([cnt_F[j] for j in jn] + [cnt_G[j] for j in jp])
                 if hidden:
                     Fi = H.oplus(Gp, prune=prune, tol=t)
                     if prune and method is not PruneMethod.AUTO:
                         Fi = Fi.prune(method=method, tol=t)
-                    cF = cH + cG
+                    cF = min(cH + cG, COUNT_CAP)
                 else:
                     Fi, cF = H, cH
                 newF.append(Fi)
@@ -384,6 +385,27 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
 
 class _TooLarge(Exception):
     pass
+
+
+#: unpruned term counts saturate here (an exact count of more terms than this says nothing
+#: more, and the exact integers grow doubly exponentially with depth)
+COUNT_CAP = 2 ** 4096
+
+
+def _capped_prod(values) -> int:
+    """Product of term counts, exact below :data:`COUNT_CAP` and saturated at it.
+
+    Examples
+    --------
+    >>> _capped_prod([2, 3]), _capped_prod([COUNT_CAP, 2]) == COUNT_CAP
+    (6, True)
+    """
+    out = 1
+    for v in values:
+        out *= int(v)
+        if out >= COUNT_CAP:
+            return COUNT_CAP
+    return out
 
 
 def _matrix_split(M: np.ndarray, c: np.ndarray, exact: bool):
@@ -453,7 +475,7 @@ def _graph_form(net, *, exact: bool, prune: bool, method: PruneMethod, tol: Tole
                 if prune and method is not PruneMethod.AUTO:
                     Fn = [f.prune(method=method, tol=tol) for f in Fn]
                 regs[i + 1] = (Fn, list(G))
-                cnts[i + 1] = ([a + b for a, b in zip(cF, cG)], list(cG))
+                cnts[i + 1] = ([min(a + b, COUNT_CAP) for a, b in zip(cF, cG)], list(cG))
             else:
                 M, c = prog.op_matrix(i)
                 pos, neg, cq = _matrix_split(M, c, exact)
@@ -470,8 +492,8 @@ def _graph_form(net, *, exact: bool, prune: bool, method: PruneMethod, tol: Tole
                     H = TropicalPolynomial.from_arrays(H.exponents, H.coefficients + cq[k], exact=exact)
                     Fn.append(H)
                     Gn.append(Gp)
-                    ncF.append(int(np.prod([cF[j] for j in jp] + [cG[j] for j in jn], dtype=object)))
-                    ncG.append(int(np.prod([cF[j] for j in jn] + [cG[j] for j in jp], dtype=object)))
+                    ncF.append(_capped_prod([cF[j] for j in jp] + [cG[j] for j in jn]))
+                    ncG.append(_capped_prod([cF[j] for j in jn] + [cG[j] for j in jp]))
                 regs[i + 1] = (Fn, Gn)
                 cnts[i + 1] = (ncF, ncG)
             for r in op.inputs:
@@ -511,9 +533,9 @@ def _unpruned_counts(net) -> list[int]:
         for i in range(W.shape[0]):
             jp = np.flatnonzero(W[i] > 0)
             jn = np.flatnonzero(W[i] < 0)
-            cH = int(np.prod([cF[j] for j in jp] + [cG[j] for j in jn], dtype=object))
-            cg = int(np.prod([cF[j] for j in jn] + [cG[j] for j in jp], dtype=object))
-            nF.append(cH + cg if l < L - 1 else cH)
+            cH = _capped_prod([cF[j] for j in jp] + [cG[j] for j in jn])
+            cg = _capped_prod([cF[j] for j in jn] + [cG[j] for j in jp])
+            nF.append(min(cH + cg, COUNT_CAP) if l < L - 1 else cH)
             nG.append(cg)
         cF, cG = nF, nG
         out.append(int(sum(cF) + sum(cG)))
@@ -532,7 +554,7 @@ def _graph_unpruned_counts(net) -> list[int]:
     for i, op in enumerate(prog.ops):
         if isinstance(op, P.Relu):
             cF, cG = cnts[op.inputs[0]]
-            cnts[i + 1] = ([a + b for a, b in zip(cF, cG)], list(cG))
+            cnts[i + 1] = ([min(a + b, COUNT_CAP) for a, b in zip(cF, cG)], list(cG))
             if last.get(op.level) == i:
                 out.append(int(sum(sum(c[0]) + sum(c[1]) for c in cnts[: i + 2] if c is not None)))
             continue
@@ -542,8 +564,8 @@ def _graph_unpruned_counts(net) -> list[int]:
         nF, nG = [], []
         for k in range(M.shape[0]):
             jp, jn = np.flatnonzero(M[k] > 0), np.flatnonzero(M[k] < 0)
-            nF.append(int(np.prod([cF[j] for j in jp] + [cG[j] for j in jn], dtype=object)))
-            nG.append(int(np.prod([cF[j] for j in jn] + [cG[j] for j in jp], dtype=object)))
+            nF.append(_capped_prod([cF[j] for j in jp] + [cG[j] for j in jn]))
+            nG.append(_capped_prod([cF[j] for j in jn] + [cG[j] for j in jp]))
         cnts[i + 1] = (nF, nG)
     out.append(int(sum(cnts[prog.output][0]) + sum(cnts[prog.output][1])))
     return out
