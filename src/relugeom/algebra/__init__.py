@@ -12,6 +12,8 @@ Generic, not ReLU-specific; :mod:`relugeom.patterns` builds the ReLU pattern map
   its justification, seed, timing, completeness).
 * :class:`BlockSymmetry` / :class:`PermutationSymmetry` — compute only canonical blocks.
 * :func:`in_ideal`, :func:`spans`, :func:`evaluate_invariants`, :func:`certify_invariant`.
+* :func:`parse_polynomial`, :func:`parse_inequality` — the only way a string becomes a
+  polynomial: polynomial syntax only, never evaluated as code.
 * Exports: :func:`to_json`, :func:`to_macaulay2`, :func:`to_singular`, :func:`to_sympy`,
   :func:`to_latex`.
 
@@ -24,8 +26,9 @@ Examples
 """
 
 from relugeom.algebra._param import Parametrization, PolynomialParametrization
+from relugeom.algebra._parse import parse_inequality, parse_polynomial
 
-__all__ = ["Parametrization", "PolynomialParametrization"]
+__all__ = ["Parametrization", "PolynomialParametrization", "parse_polynomial", "parse_inequality"]
 
 from relugeom.algebra._implicit import (Certificate, CertifyMode, Implicitization, Invariant,
                                         certify_invariant, implicitize)
