@@ -101,10 +101,10 @@ def test_slice_arguments_are_checked_before_any_work(small, tmp_path, capsys):
     ]
     for extra, match in cases:
         t0 = time.perf_counter()
-        assert main(["regions", str(junk), *extra]) == 1, extra
+        assert main(["regions", str(junk), *extra]) == 2, extra  # usage error
         assert re.search(match, _err(capsys)), (extra, match)
         assert time.perf_counter() - t0 < 2.0
-    assert main(["regions", str(tmp_path / "none.npz"), "--slice", *files]) == 1
+    assert main(["regions", str(tmp_path / "none.npz"), "--slice", *files]) == 2
     err = _err(capsys)
     assert "NET" in err and "none.npz: no such file" in err
 

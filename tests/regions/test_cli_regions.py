@@ -63,11 +63,17 @@ def test_regions_domains(net2, tmp_path, capsys):
 
 def test_regions_limits_and_errors(net2, capsys):
     _, path = net2
-    assert main(["regions", str(path), "--max-regions", "3", "--method", "lp"]) == 0
+    assert main(["regions", str(path), "--max-regions", "3", "--method", "lp"]) == 3  # incomplete
     assert "INCOMPLETE (stopped by max_regions)" in capsys.readouterr().out
-    assert main(["regions", str(path), "--box", "0", "1", "2"]) == 1
+    assert main(["regions", str(path), "--box", "0", "1", "2"]) == 2  # usage error
     assert "--box needs 2 values" in capsys.readouterr().err
-    assert main(["regions", str(path) + ".h5"]) == 1
+    assert main(["regions", str(path) + ".h5"]) == 2  # no such file: a usage error
+    h5 = path.parent / "net.h5"
+    h5.write_bytes(b"not a network")
+    assert main(["regions", str(h5)]) == 1  # a file that cannot be read: a failure
+    assert "unknown extension" in capsys.readouterr().err
+    assert main(["regions", str(path), "--check", "--count-only"]) == 2
+    assert "--check needs the complex" in capsys.readouterr().err
 
 
 def test_demo(tmp_path, capsys):

@@ -21,18 +21,20 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ._args import UsageError, finite_float, need_file, need_writable, positive_int, positive_seconds
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``relugeom regions``."""
     parser.add_argument("net", metavar="NET", help="network file: .npz, .onnx or .nnet")
     dom = parser.add_mutually_exclusive_group()
-    dom.add_argument("--box", nargs="+", type=float, metavar="V",
+    dom.add_argument("--box", nargs="+", type=finite_float, metavar="V",
                      help="box domain: LO HI (every coordinate) or LO1 HI1 ... LOd HId (default -1 1; for .nnet files the input box stored in the file)")
     dom.add_argument("--domain", metavar="FILE",
                      help='JSON H-polytope ({"A": .., "b": ..} or {"lo": .., "hi": ..}) or a .vnnlib '
@@ -49,14 +51,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "several outputs, else pattern)")
     parser.add_argument("--output", type=int, default=None, metavar="K",
                         help="with --color-by output: the output drawn (default 0)")
-    parser.add_argument("--max-regions", type=int, default=None, metavar="N", help="stop after N regions (partial result)")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop after S seconds (partial result)")
-    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    parser.add_argument("--max-regions", type=positive_int, default=None, metavar="N",
+                        help="stop after N regions (partial result, exit code 3)")
+    parser.add_argument("--time-limit", type=positive_seconds, default=None, metavar="S",
+                        help="stop after S seconds (partial result, exit code 3)")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar (default: on when stderr is a terminal)")
     parser.add_argument("--count-only", action="store_true",
                         help="only count (do not keep the complex); JSON holds counts, bounds and timing")
     parser.add_argument("--method", choices=["auto", "skeleton", "lp"], default="auto",
                         help="enumeration method (default auto)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+    parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
                         help="split the domain into this many jobs on a process pool")
     parser.add_argument("--check", action="store_true", help="run the complex's self-check and print it")
 
@@ -79,7 +84,7 @@ def domain_from_args(args: argparse.Namespace, d: int, default=None):
             raise ValueError(f"--domain {path}: expected a JSON object with A, b or lo, hi")
         P = HPolytope.from_dict(data)
         if P.dim != d:
-            raise ValueError(f"--domain {path} lives in R^{P.dim}; the network's input is in R^{d}")
+            raise UsageError(f"--domain {path} lives in R^{P.dim}; the network's input is in R^{d}")
         return P
     if not args.box and default is not None:
         return default
@@ -89,7 +94,7 @@ def domain_from_args(args: argparse.Namespace, d: int, default=None):
     if len(vals) == 2 * d:
         v = np.array(vals).reshape(d, 2)
         return Box(v[:, 0], v[:, 1])
-    raise ValueError(f"--box needs 2 values (LO HI) or 2*d = {2 * d} values (LO1 HI1 ... LOd HId); "
+    raise UsageError(f"--box needs 2 values (LO HI) or 2*d = {2 * d} values (LO1 HI1 ... LOd HId); "
                      f"got {len(vals)}")
 
 
@@ -101,7 +106,7 @@ def _vnnlib_domain(path: Path, d: int):
                          "which is not available in this installation") from None
     prop = read_vnnlib(path)
     if prop.n_inputs != d:
-        raise ValueError(f"{path} declares {prop.n_inputs} inputs; the network has {d}")
+        raise UsageError(f"{path} declares {prop.n_inputs} inputs; the network has {d}")
     parts = [p for inp, _ in prop.cases for p in inp.parts]
     uniq = []
     for p in parts:
@@ -109,7 +114,7 @@ def _vnnlib_domain(path: Path, d: int):
                    for q in uniq):
             uniq.append(p)
     if len(uniq) != 1:
-        raise ValueError(f"{path} has an input set of {len(uniq)} polytopes; regions need one "
+        raise UsageError(f"{path} has an input set of {len(uniq)} polytopes; regions need one "
                          "(write each part as a JSON domain)")
     return uniq[0]
 
@@ -137,77 +142,60 @@ def validate_args(args: argparse.Namespace) -> None:
     directory is missing or not writable, non-finite or empty boxes, options that do not go
     together.
     """
-    _need_file("NET", args.net)
+    need_file("NET", args.net)
     if args.domain:
-        _need_file("--domain", args.domain)
+        need_file("--domain", args.domain)
     for opt, val in (("--max-regions", args.max_regions), ("--jobs", args.jobs)):
         if val is not None and val < 1:
-            raise ValueError(f"{opt} must be a positive integer; got {val}")
+            raise UsageError(f"{opt} must be a positive integer; got {val}")
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
-        raise ValueError(f"--time-limit must be a positive number of seconds; got {args.time_limit}")
+        raise UsageError(f"--time-limit must be a positive number of seconds; got {args.time_limit}")
     if args.box and not all(math.isfinite(v) for v in args.box):
-        raise ValueError(f"--box values must be finite numbers; got {' '.join(map(str, args.box))}")
+        raise UsageError(f"--box values must be finite numbers; got {' '.join(map(str, args.box))}")
     if args.box and len(args.box) % 2 == 0:
         pairs = list(zip(args.box[0::2], args.box[1::2]))
         bad = [i for i, (lo, hi) in enumerate(pairs) if not lo < hi]
         if bad:
             lo, hi = pairs[bad[0]]
-            raise ValueError(f"--box needs LO < HI; got LO={lo}, HI={hi}")
+            raise UsageError(f"--box needs LO < HI; got LO={lo}, HI={hi}")
     if args.slice:
         if args.domain or args.unbounded:
-            raise ValueError("--slice takes its domain from --box LO HI (slice coordinates); "
+            raise UsageError("--slice takes its domain from --box LO HI (slice coordinates); "
                              "drop --domain/--unbounded")
         if args.box and len(args.box) != 2:
-            raise ValueError(f"--box with --slice needs 2 values LO HI (the square [LO, HI]^2 of (s, t)); "
+            raise UsageError(f"--box with --slice needs 2 values LO HI (the square [LO, HI]^2 of (s, t)); "
                              f"got {len(args.box)}")
         for name, spec in zip(("P0", "P1", "P2"), args.slice):
             if spec.startswith("vnnlib:"):
-                _need_file(f"--slice {name}", spec[len("vnnlib:"):])
+                need_file(f"--slice {name}", spec[len("vnnlib:"):])
             else:
-                _need_file(f"--slice {name}", spec)
+                need_file(f"--slice {name}", spec)
                 if Path(spec).suffix.lower() != ".npy":
-                    raise ValueError(f"--slice {name} {spec}: expected a .npy array file or vnnlib:FILE.vnnlib")
+                    raise UsageError(f"--slice {name} {spec}: expected a .npy array file or vnnlib:FILE.vnnlib")
+    if args.count_only and args.check:
+        raise UsageError("--check needs the complex; drop --count-only")
     if args.count_only and args.plot:
-        raise ValueError("--plot needs the complex; drop --count-only")
+        raise UsageError("--plot needs the complex; drop --count-only")
     if args.color_by and not args.plot:
-        raise ValueError("--color-by styles the picture; add --plot OUT.png")
+        raise UsageError("--color-by styles the picture; add --plot OUT.png")
     if args.output is not None:
         if args.color_by != "output":
-            raise ValueError("--output K goes with --color-by output")
+            raise UsageError("--output K goes with --color-by output")
         if args.output < 0:
-            raise ValueError(f"--output must be a non-negative output index; got {args.output}")
+            raise UsageError(f"--output must be a non-negative output index; got {args.output}")
     if args.json and args.plot and Path(args.json).resolve() == Path(args.plot).resolve():
-        raise ValueError("--json and --plot name the same file")
+        raise UsageError("--json and --plot name the same file")
     if args.json:
-        _need_writable("--json", args.json)
+        need_writable("--json", args.json)
     if args.plot:
-        _need_writable("--plot", args.plot)
+        need_writable("--plot", args.plot)
         from matplotlib.backend_bases import FigureCanvasBase
 
         fmt = Path(args.plot).suffix.lower().lstrip(".")
         formats = FigureCanvasBase.get_supported_filetypes()
         if fmt not in formats:
-            raise ValueError(f"--plot {args.plot}: unknown picture format {fmt or '(no suffix)'!r}; "
+            raise UsageError(f"--plot {args.plot}: unknown picture format {fmt or '(no suffix)'!r}; "
                              f"use one of {', '.join(sorted(formats))}")
-
-
-def _need_file(opt: str, path: str) -> None:
-    p = Path(path)
-    if not p.exists():
-        raise ValueError(f"{opt} {path}: no such file")
-    if not p.is_file():
-        raise ValueError(f"{opt} {path}: not a regular file")
-
-
-def _need_writable(opt: str, path: str) -> None:
-    p = Path(path)
-    if p.is_dir():
-        raise ValueError(f"{opt} {path}: is a directory; give a file name")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise ValueError(f"{opt} {path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise ValueError(f"{opt} {path}: not writable")
 
 
 def _classes(net, X: np.ndarray) -> list[int]:
@@ -259,10 +247,17 @@ def run(args: argparse.Namespace) -> int:
         dom_text = "R^%d (unbounded)" % d if isinstance(domain, str) else repr(domain)
         if len(dom_text) > 100:
             dom_text = f"H-polytope in R^{d} with {domain.n_constraints} inequalities"
+        if not (args.box or args.domain or args.unbounded) and default is None:
+            dom_text += "  (default: the file states no input domain; give --box, --domain or --unbounded)"
         print(f"domain   {dom_text}")
+        if d > 16:
+            print(f"warning  a {d}-dimensional input has astronomically many regions: expect the time "
+                  "or region limit to stop the run; --slice P0 P1 P2 draws the plane through three "
+                  "inputs", file=sys.stderr)
         arch_widths = tuple(net.widths) if dense else None
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
     kw = dict(method=args.method, max_regions=args.max_regions, time_limit=args.time_limit,
-              progress=args.progress, n_jobs=args.jobs)
+              progress=progress, n_jobs=args.jobs)
     t1 = time.perf_counter()
     if args.count_only:
         cnt = count_regions(net, domain, **kw)
@@ -317,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
         kwargs = {"output": args.output} if color_by == "output" else {}
         save_plot(cx, args.plot, title=Path(args.net).name, color_by=color_by, **kwargs)
         print(f"wrote    {args.plot}")
-    return 0
+    return 0 if complete else 3
 
 
 def save_plot(cx, path: str, *, title: str = "", color_by: str = "pattern", **kwargs) -> None:
@@ -331,7 +326,7 @@ def save_plot(cx, path: str, *, title: str = "", color_by: str = "pattern", **kw
     import matplotlib.pyplot as plt
 
     if cx.dim not in (1, 2):
-        raise ValueError(f"--plot draws 1-D and 2-D input spaces; this network's input is {cx.dim}-D "
+        raise UsageError(f"--plot draws 1-D and 2-D input spaces; this network's input is {cx.dim}-D "
                          "(use --slice P0 P1 P2 to draw the plane through three inputs)")
     wide = color_by in ("class", "output") or cx.dim == 1
     fig, ax = plt.subplots(figsize=(7.6, 6.5) if wide else (6.5, 6.5), dpi=150)
