@@ -17,6 +17,13 @@ separated by commas (whitespace is accepted too); trailing commas are allowed.
 The network the file describes is
 ``x ↦ range_out · N((clip(x, min, max) − mean_in) / range_in) + mean_out``
 with ``N`` the stored ReLU network (a hidden ReLU after every layer but the last).
+
+Files are untrusted input: at most :data:`MAX_NNET_BYTES` bytes are read, the declared layer
+sizes are checked against the length of the file before anything is allocated, values are
+parsed with ``float`` (nothing is evaluated) and must be finite, and every problem raises one
+:class:`~relugeom.errors.ParseError` (malformed text) or
+:class:`~relugeom.errors.NetworkError` (well-formed values that do not make a network) naming
+the file and, where there is one, the line.
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ import numpy as np
 from ..errors import NetworkError, ParseError
 from ._network import ReLUNetwork
 
-__all__ = ["load_nnet", "save_nnet"]
+__all__ = ["load_nnet", "save_nnet", "MAX_NNET_BYTES"]
 
 log = logging.getLogger(__name__)
+
+#: Largest ``.nnet`` file :func:`load_nnet` reads (bytes).
+MAX_NNET_BYTES = 2 ** 29
 
 
 class _Lines:
@@ -103,16 +113,27 @@ def _parse(path: str, text: str) -> dict[str, object]:
         raise lines.error(f"layer sizes {sizes} must be positive")
     if max(sizes) != max_size:
         log.warning("%s: maxLayerSize %d differs from the largest layer %d", path, max_size, max(sizes))
+    # every value takes at least two characters ("0," or "0\n"): refuse sizes the file
+    # cannot hold before anything is allocated
+    values = sum(sizes[l] * sizes[l + 1] + sizes[l + 1] for l in range(L)) + 4 * n_in + 2
+    if 2 * values > len(text):
+        raise lines.error(f"the layer sizes {_short(sizes)} declare {values} values but the file has "
+                          f"only {len(text)} characters")
     lines.next("the legacy flag line")
     mins = np.array(lines.numbers("input minimums", n_in))
+    line_maxs = lines.items[lines.pos][0] if lines.pos < len(lines.items) else None
     maxs = np.array(lines.numbers("input maximums", n_in))
     means = np.array(lines.numbers("means (inputs, then output)", n_in + 1))
     ranges = np.array(lines.numbers("ranges (inputs, then output)", n_in + 1))
     if np.any(ranges == 0):
-        raise lines.error(f"normalisation ranges must be non-zero; got {ranges.tolist()}")
+        raise lines.error(f"normalisation ranges must be non-zero; got {_short(ranges.tolist())}")
+    with np.errstate(over="ignore", divide="ignore"):
+        if not np.all(np.isfinite(1.0 / ranges)):
+            raise lines.error(f"normalisation ranges {_short(ranges.tolist())} are too small (1/range "
+                              "overflows)")
     if np.any(mins > maxs):
-        raise ParseError(f"{path}: input minimums exceed maximums at inputs "
-                         f"{np.flatnonzero(mins > maxs).tolist()}")
+        raise lines.error(f"input minimums exceed maximums at inputs "
+                          f"{_short(np.flatnonzero(mins > maxs).tolist())}", line_maxs)
     Ws, bs = [], []
     for l in range(L):
         W = [lines.numbers(f"row {i} of the weights of layer {l}", sizes[l]) for i in range(sizes[l + 1])]
@@ -123,6 +144,11 @@ def _parse(path: str, text: str) -> dict[str, object]:
         no, s = lines.items[lines.pos]
         raise ParseError(f"{path}, line {no}: unexpected content after the last layer: {s[:80]!r}")
     return dict(weights=Ws, biases=bs, mins=mins, maxs=maxs, means=means, ranges=ranges)
+
+
+def _short(values: list) -> str:
+    """A list for an error message: at most ten entries."""
+    return str(values) if len(values) <= 10 else str(values[:10])[:-1] + ", …]"
 
 
 def load_nnet(
@@ -177,23 +203,49 @@ def load_nnet(
     [[4.5]]
     """
     p = Path(path)
+    with open(p, "rb") as fh:
+        parts, size = [], 0
+        while size <= MAX_NNET_BYTES:
+            part = fh.read(min(2 ** 20, MAX_NNET_BYTES + 1 - size))
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+    raw = b"".join(parts)
+    del parts
+    if len(raw) > MAX_NNET_BYTES:
+        raise ParseError(f"{p}: more than the limit of {MAX_NNET_BYTES} bytes (MAX_NNET_BYTES) for an "
+                         ".nnet file")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ParseError(f"{p}: not a UTF-8 text file ({exc})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ParseError(f"{p}, line {line}: not a UTF-8 text file (byte {exc.start} is "
+                         f"{raw[exc.start:exc.start + 1]!r})") from None
+    del raw
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ParseError(f"{p}, line {line}: a NUL character; not an .nnet text file")
     d = _parse(str(p), text)
-    net = ReLUNetwork(d["weights"], d["biases"])
+    del text
     mins, maxs = d["mins"], d["maxs"]
     means, ranges = d["means"], d["ranges"]
-    n_in = net.input_dim
-    if normalize:
-        net = net.compose_input(np.diag(1.0 / ranges[:n_in]), -means[:n_in] / ranges[:n_in])
-        k = net.output_dim
-        net = net.compose_output(ranges[n_in] * np.eye(k), np.full(k, means[n_in]))
-        lo, hi = mins.copy(), maxs.copy()
-    else:
-        lo = (mins - means[:n_in]) / ranges[:n_in]
-        hi = (maxs - means[:n_in]) / ranges[:n_in]
+    try:
+        net = ReLUNetwork(d["weights"], d["biases"])
+        n_in = net.input_dim
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            if normalize:
+                net = net.compose_input(np.diag(1.0 / ranges[:n_in]), -means[:n_in] / ranges[:n_in])
+                k = net.output_dim
+                net = net.compose_output(ranges[n_in] * np.eye(k), np.full(k, means[n_in]))
+                lo, hi = mins.copy(), maxs.copy()
+            else:
+                lo = (mins - means[:n_in]) / ranges[:n_in]
+                hi = (maxs - means[:n_in]) / ranges[:n_in]
+        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+            raise NetworkError("the normalised input box is not finite (tiny ranges?)")
+    except ValueError as exc:  # NetworkError, or an overflow found by compose_input/_output
+        raise NetworkError(f"{p}: {exc}") from None
     log.debug("loaded %s: widths %s", p, net.widths)
     return (net, (lo, hi)) if return_bounds else net
 

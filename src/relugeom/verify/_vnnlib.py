@@ -46,7 +46,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..errors import ParseError
+from ..errors import EmptyDomainError, ParseError
 from ..polyhedra import Box, HPolytope
 from ._sets import InputSet, UnsafeSet
 
@@ -715,7 +715,10 @@ def _input_polytope(common: list[_Atom], common_set: frozenset, extra: frozenset
         np.maximum.at(lo, idx[~up], v[~up])
         if np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)):
             dense.take(2 * n, n, "an input box")  # a Box stores its 2n x n matrix
-            return Box(lo, hi)  # raises EmptyDomainError naming the coordinate when lo > hi
+            try:
+                return Box(lo, hi)
+            except EmptyDomainError as exc:  # names the coordinate where lo > hi
+                raise EmptyDomainError(f"{dense.source}: the input {exc}") from None
     conj = sorted(common_set | extra)
     return HPolytope(*_rows(conj, n, dense, "an input polytope"))
 
