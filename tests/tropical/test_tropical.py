@@ -336,7 +336,7 @@ def test_cli_json_and_plot(tmp_path):
     assert data["n_terms_F"] == 7 and data["n_terms_G"] == 1 and data["n_pieces"] == 7
     assert len(data["F"]["coefficients"]) == 7
     assert png.stat().st_size > 1000
-    assert main(["tropical", str(tmp_path / "missing.npz")]) == 1
+    assert main(["tropical", str(tmp_path / "missing.npz")]) == 2  # no such file: usage error
 
 
 def test_plot_one_dimensional(tmp_path):

@@ -39,7 +39,7 @@ from pathlib import Path
 from ..errors import RelugeomError
 
 __all__ = ["UsageError", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INCOMPLETE", "EXIT_INTERRUPTED",
-           "positive_int", "nonneg_int", "positive_seconds", "finite_float", "int_list",
+           "positive_int", "nonneg_int", "positive_seconds", "nonneg_seconds", "finite_float", "int_list",
            "need_file", "need_writable"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -101,6 +101,23 @@ def positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds (finite); got {text!r}") from None
     if not (math.isfinite(v) and v > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds (finite); got {text!r}")
+    return v
+
+
+def nonneg_seconds(text: str) -> float:
+    """A finite number of seconds ``>= 0`` (``0``: do no search, answer from what is cheap).
+
+    Examples
+    --------
+    >>> nonneg_seconds("0")
+    0.0
+    """
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative number of seconds (finite); got {text!r}") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"must be a non-negative number of seconds (finite); got {text!r}")
     return v
 
 

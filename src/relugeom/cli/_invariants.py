@@ -18,6 +18,8 @@ from collections import Counter
 
 import numpy as np
 
+from ._args import UsageError, int_list, need_file, need_writable, positive_int, positive_seconds
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``relugeom invariants``."""
@@ -25,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blocks", required=True,
                         help='activation patterns, one block per pattern: layers separated by commas, '
                              'blocks by semicolons, e.g. "110,10;011,11"')
-    parser.add_argument("--max-degree", type=int, default=4, help="degree bound D (default 4)")
+    parser.add_argument("--max-degree", type=positive_int, default=4, help="degree bound D (default 4)")
     parser.add_argument("--data", help="X.npy: data points, one per row (output variety I_X^A)")
     parser.add_argument("--point-blocks", help="block (from 0) of every data point, e.g. 0,0,1,1")
     parser.add_argument("--bias", choices=["none", "first", "all"], default="none",
@@ -33,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
     parser.add_argument("--format", choices=["text", "m2", "singular"], default="text",
                         help="print the ideal as text, Macaulay2 or Singular input (default text)")
-    parser.add_argument("--time-limit", type=float, default=None, help="seconds; partial results are marked")
+    parser.add_argument("--time-limit", type=positive_seconds, default=None,
+                        help="seconds; partial results are marked (exit code 3)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (recorded)")
     parser.add_argument("--no-symmetry", action="store_true", help="do not use the row/column symmetry")
     parser.add_argument("--check-known", action="store_true",
@@ -42,9 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _parse_ints(text: str, name: str) -> list[int]:
     try:
-        return [int(v) for v in text.replace(" ", "").split(",") if v != ""]
-    except ValueError:
-        raise ValueError(f"{name} must be comma-separated integers; got {text!r}") from None
+        return int_list(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{name} {exc}") from None
 
 
 def _ring_strings(variables, polys):
@@ -110,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.process_time()
     widths = _parse_ints(args.widths, "--widths")
+    if args.json:
+        need_writable("--json", args.json)
+    if args.data:
+        need_file("--data", args.data)
     if args.max_degree < 1:
         raise ValueError(f"--max-degree must be at least 1; got {args.max_degree}")
     point_blocks = None
@@ -204,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
         for g in polys:
             print(str(g).replace("^", "**"))
         print(f"# {seconds:.2f} s", file=sys.stderr)
-    return 0
+    return 0 if complete else 3
 
 
 def _cert_summary(res) -> dict:

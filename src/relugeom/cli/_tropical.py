@@ -13,6 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
+from ._args import UsageError, finite_float, need_file, need_writable, positive_seconds
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``relugeom tropical``."""
@@ -22,9 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="OUT.png", help="draw curves, Newton polygons and pieces (1-D/2-D inputs)")
     parser.add_argument("--exact", action="store_true", help="exact rational coefficients and exponents")
     parser.add_argument("--method", choices=["auto", "hull", "lp"], default="auto", help="pruning method")
-    parser.add_argument("--box", nargs=2, type=float, metavar=("LO", "HI"), default=(-2.0, 2.0),
+    parser.add_argument("--box", nargs=2, type=finite_float, metavar=("LO", "HI"), default=(-2.0, 2.0),
                         help="plot window for every coordinate (default -2 2)")
-    parser.add_argument("--time-limit", type=float, default=None, help="stop after S seconds (incomplete)")
+    parser.add_argument("--time-limit", type=positive_seconds, default=None,
+                        help="stop after S seconds (incomplete, exit code 3)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
 
 
@@ -35,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     from ..network import load_network
     from ..tropical import tropical_form
 
+    need_file("NET", args.net)
+    for opt in ("json", "plot"):
+        if getattr(args, opt):
+            need_writable(f"--{opt}", getattr(args, opt))
+    if not args.box[0] < args.box[1]:
+        raise UsageError(f"--box needs LO < HI; got {args.box[0]} {args.box[1]}")
     net = load_network(args.net)
     form = tropical_form(net, exact=args.exact, method=args.method, time_limit=args.time_limit,
                          progress=args.progress)

@@ -14,13 +14,15 @@ import argparse
 import sys
 import time
 
+from ._args import need_writable, nonneg_int, nonneg_seconds
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("network", help="network file (.onnx, .npz, .nnet)")
     parser.add_argument("property", help="VNN-LIB property (.vnnlib)")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
+    parser.add_argument("--time-limit", type=nonneg_seconds, default=None, metavar="S",
                         help="seconds for the whole check (default: none)")
-    parser.add_argument("--max-splits", type=int, default=None, metavar="N",
+    parser.add_argument("--max-splits", type=nonneg_int, default=None, metavar="N",
                         help="work limit: box splits per input part (then `unknown`)")
     parser.add_argument("--counterexample", metavar="OUT",
                         help="write the result (and a counterexample) in VNN-COMP format")
@@ -58,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from ..verify import Verdict, check_safety, read_vnnlib
 
     t0 = time.monotonic()
+    if args.counterexample:
+        need_writable("--counterexample", args.counterexample)
     try:
         net = load_network(args.network)
         prop = read_vnnlib(args.property)
@@ -99,5 +103,7 @@ def run(args: argparse.Namespace) -> int:
         for r in verdicts:
             print(r.reason)
         _write(args.counterexample, word)
+        print(f"seconds {time.monotonic() - t0:.2f}")
+        return 3  # undecided: incomplete
     print(f"seconds {time.monotonic() - t0:.2f}")
     return 0

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._args import UsageError, int_list, positive_int, positive_seconds
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``relugeom voronoi``."""
@@ -56,11 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="'relu': the model of θ's activation region only (default: all regions)")
     parser.add_argument("--target", nargs="+", type=float, metavar="Y",
                         help="'relu': take q = the best fit of this target")
-    parser.add_argument("--strata", type=int, metavar="N",
+    parser.add_argument("--strata", type=positive_int, metavar="N",
                         help="'relu': fractions of N Gaussian targets fitted at dead/kink/interior points")
-    parser.add_argument("--max-cuts", type=int, default=200)
-    parser.add_argument("--time-limit", type=float, default=None)
-    parser.add_argument("--gap-tol", type=float, default=None)
+    parser.add_argument("--max-cuts", type=positive_int, default=200)
+    parser.add_argument("--time-limit", type=positive_seconds, default=None,
+                        help="stop after S seconds (incomplete, exit code 3)")
+    parser.add_argument("--gap-tol", type=positive_seconds, default=None, metavar="GAP",
+                        help="stop when the gap is below this (a positive number)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="OUT", help="write the cell (H-rep, vertices, rays, exact, gap, cuts)")
     parser.add_argument("--plot", metavar="OUT.png", help="draw the model and the cell (2-D / 3-D)")
@@ -170,23 +174,24 @@ def run(args: argparse.Namespace) -> int:
         if not args.widths or not args.data:
             raise ValueError("'relu' needs --widths and --data")
         try:
-            widths = tuple(int(w) for w in args.widths.split(","))
-        except ValueError:
-            raise ValueError(f"--widths must be comma-separated integers; got {args.widths!r}") from None
+            widths = tuple(int_list(args.widths))
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"--widths {exc}") from None
         X = np.asarray(_load_npy(args.data, "--data"), dtype=float)
         if X.ndim == 1:
             X = X[:, None]
         out_layer = not args.no_output_layer
         if args.strata:
             s = V.relu_strata(widths, X, n_samples=args.strata, bias=args.bias, rng=args.seed,
-                              progress=args.progress)
-            print(f"samples  {s.n_samples}")
+                              progress=args.progress, time_limit=args.time_limit)
+            print(f"samples  {s.n_samples}" + ("" if s.complete else f" of {args.strata} (time limit)"))
             for k, v in s.fractions.items():
                 print(f"{k:<9}{v:.4f}")
             if args.json:
                 Path(args.json).write_text(json.dumps({"n_samples": s.n_samples, "dead": s.dead, "kink": s.kink,
-                                                       "interior": s.interior, "seed": args.seed}, indent=1))
-            return 0
+                                                       "interior": s.interior, "seed": args.seed,
+                                                       "complete": s.complete}, indent=1))
+            return 0 if s.complete else 3
         if theta is not None:
             cell = V.relu_voronoi_cell(widths, X, theta, bias=args.bias, region=args.region,
                                        output_layer=out_layer, **kw)
@@ -223,4 +228,4 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--plot draws 2-D and 3-D cells; this one lives in R^{cell.dim}")
         ax.figure.savefig(args.plot, dpi=120)
         plt.close(ax.figure)
-    return 0
+    return 0 if cell.complete else 3

@@ -431,6 +431,7 @@ class ReLUStrata:
     Attributes
     ----------
     n_samples : int
+        Samples classified (fewer than asked when a time limit stopped the run).
     dead, kink, interior : int
         Counts: the best fit is realised with a dead neuron (it lies in the output set of
         the architecture with one neuron fewer); otherwise only with a data point on a kink
@@ -438,6 +439,8 @@ class ReLUStrata:
         neurons alive, every data point strictly on one side of every neuron).
     seed : object
     tol : Tolerance
+    complete : bool
+        False when ``time_limit`` stopped the sampling.
 
     Examples
     --------
@@ -452,6 +455,7 @@ class ReLUStrata:
     interior: int
     seed: object
     tol: Tolerance
+    complete: bool = True
 
     @property
     def fractions(self) -> dict[str, float]:
@@ -467,11 +471,13 @@ class ReLUStrata:
 
 
 def relu_strata(widths: Sequence[int], X: object, *, n_samples: int = 200, bias: object = "none",
-                rng: object = None, tol: Tolerance | None = None, progress: bool = False) -> ReLUStrata:
+                rng: object = None, tol: Tolerance | None = None, progress: bool = False,
+                time_limit: float | None = None) -> ReLUStrata:
     """Fractions of standard Gaussian targets fitted at a dead neuron, a kink at a data point, or an interior point.
 
     Exact least squares (NNLS over the cones of :func:`relu_model`); one hidden layer and
-    scalar output only.
+    scalar output only. With ``time_limit`` (seconds) the sampling stops between samples;
+    the counts of the samples done are returned, marked ``complete=False``.
 
     Raises
     ------
@@ -484,8 +490,11 @@ def relu_strata(widths: Sequence[int], X: object, *, n_samples: int = 200, bias:
     >>> s.n_samples
     10
     """
+    import time
+
     from tqdm import tqdm
 
+    t0 = time.perf_counter()
     t = resolve(tol)
     w = tuple(int(v) for v in widths)
     if not (len(w) == 3 and w[-1] == 1):
@@ -500,7 +509,11 @@ def relu_strata(widths: Sequence[int], X: object, *, n_samples: int = 200, bias:
     Xt = _features(Xa, bm.value != "none")
     gen = np.random.default_rng(rng)
     dead = kink = interior = 0
+    done = 0
     for _ in tqdm(range(int(n_samples)), disable=not progress, desc="strata"):
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+        done += 1
         Y = gen.standard_normal(n)
         p = M.nearest(Y).point
         s = max(1.0, float(np.linalg.norm(p)))
@@ -516,7 +529,7 @@ def relu_strata(widths: Sequence[int], X: object, *, n_samples: int = 200, bias:
             interior += 1
         else:
             kink += 1
-    return ReLUStrata(int(n_samples), dead, kink, interior, rng, t)
+    return ReLUStrata(done, dead, kink, interior, rng, t, complete=done == int(n_samples))
 
 
 def _has_interior_realisation(M: ConeUnionModel, p: np.ndarray, Xt: np.ndarray, out_bias: bool,
