@@ -287,3 +287,19 @@ def test_not_text_arguments(tmp_path):
         parse_vnnlib(b"(declare-const X_0 Real)")
     with pytest.raises(ParseError, match="is a directory"):
         read_vnnlib(tmp_path)
+
+
+def test_verify_command_counts_the_parse_against_its_time_limit(tmp_path, capsys):
+    from relugeom.cli.main import main
+    from relugeom.network import ReLUNetwork, save_npz
+
+    net = tmp_path / "net.npz"
+    save_npz(ReLUNetwork([[[1.0] * 16], [[1.0]]]), net)
+    prop = tmp_path / "p.vnnlib"
+    prop.write_text(cifar_like(3 * 2 ** 20, n_in=16, n_out=1).replace("(assert (or\n))\n", ""))
+    out = tmp_path / "result.txt"
+    code = main(["verify", str(net), str(prop), "--time-limit", "0.05", "--counterexample", str(out)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 3 and lines[0] == "timeout", lines
+    assert "p.vnnlib: parsing did not finish within the time limit (0.0" in lines[1]
+    assert out.read_text() == "timeout\n"

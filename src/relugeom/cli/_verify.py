@@ -64,7 +64,15 @@ def run(args: argparse.Namespace) -> int:
         need_writable("--counterexample", args.counterexample)
     try:
         net = load_network(args.network)
-        prop = read_vnnlib(args.property)
+        left = None if args.time_limit is None else max(0.0, args.time_limit - (time.monotonic() - t0))
+        try:
+            prop = read_vnnlib(args.property, time_limit=left)  # parsing counts against --time-limit
+        except TimeoutError as exc:
+            print("timeout")
+            print(exc)
+            _write(args.counterexample, "timeout")
+            print(f"seconds {time.monotonic() - t0:.2f}")
+            return 3  # undecided: incomplete
         if prop.n_inputs != net.input_dim or prop.n_outputs != net.output_dim:
             raise ValueError(f"the property declares {prop.n_inputs} inputs and {prop.n_outputs} outputs "
                              f"but the network has {net.input_dim} inputs and {net.output_dim} outputs")

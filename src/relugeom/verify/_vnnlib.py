@@ -141,7 +141,7 @@ class _Clock:
     def check(self) -> None:
         if self.end is not None and time.monotonic() > self.end:
             raise TimeoutError(f"{self.source}: parsing did not finish within the time limit "
-                               f"({self.limit:g} s)")
+                               f"({self.limit:.3g} s)")
 
 
 def _text_chunks(text: str) -> Iterator[str]:
