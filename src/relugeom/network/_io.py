@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import NetworkError
+from ..errors import NetworkError, RelugeomError
 from ._graph import Network
 from ._network import ReLUNetwork
 
@@ -210,6 +210,16 @@ def load_network(path: str | os.PathLike) -> Network:
     fully connected ReLU chain and a :class:`Network` otherwise (see
     :func:`relugeom.network.load_onnx`).
 
+    Raises
+    ------
+    NetworkError
+        For a file that is not a readable network of its format, naming the file and the
+        problem (``ParseError`` for malformed ``.nnet`` text). An unforeseen exception of
+        the ONNX reader, or running out of memory there, also becomes a ``NetworkError``
+        (the original exception is chained).
+    OSError
+        When the file cannot be opened.
+
     Examples
     --------
     >>> load_network("net.h5")
@@ -224,7 +234,16 @@ def load_network(path: str | os.PathLike) -> Network:
     if ext == ".onnx":
         from ._onnx import load_onnx
 
-        return load_onnx(p)
+        try:
+            return load_onnx(p)
+        except (RelugeomError, OSError, ValueError, TypeError):
+            raise
+        except MemoryError:
+            raise NetworkError(f"{p}: not enough memory to read this ONNX model (it declares tensors "
+                               "too large)") from None
+        except Exception as exc:  # a file the ONNX reader did not foresee: one line, not a traceback
+            raise NetworkError(f"{p}: the ONNX reader failed on this model ({type(exc).__name__}: "
+                               f"{str(exc)[:200]}); please report it as a relugeom bug") from exc
     if ext == ".nnet":
         from ._nnet import load_nnet
 

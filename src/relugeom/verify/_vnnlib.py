@@ -255,7 +255,7 @@ class _Frame:
 
 
 class _Parser:
-    """Streaming VNN-LIB reader: feed token lists, then :meth:`finish`."""
+    """Streaming VNN-LIB reader: :meth:`feed` it chunks of whole lines, then :meth:`finish`."""
 
     def __init__(self, source: str, locate: Callable[[int], tuple[int, int] | None], clock: _Clock):
         self.source = source

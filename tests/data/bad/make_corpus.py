@@ -220,7 +220,33 @@ def onnx_files() -> dict[str, bytes]:
 
     big = raw_tensor([100000, 100000], b"\0" * 16)
     short = raw_tensor([2, 1], b"\0" * 3)
+    def model_io(nodes, inits, xshape, yshape) -> bytes:
+        g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, xshape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, yshape)], inits)
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+
+    K = onnx.numpy_helper.from_array(np.ones((1, 1, 2, 2), np.float32), "K")
+    shape = onnx.numpy_helper.from_array(np.array([1, -1], np.int64), "shape")
+    c = onnx.numpy_helper.from_array(np.ones((1, 2), np.float32), "c")
+    lo = onnx.numpy_helper.from_array(np.array(0.0, np.float32), "lo")
+    hi = onnx.numpy_helper.from_array(np.array(1.0, np.float32), "hi")
+    idx = onnx.numpy_helper.from_array(np.array([0], np.int64), "idx")
     return {
+        # found by fuzzing: the ONNX reader raised raw exceptions on these (see test_fuzz_inputs)
+        "onnx_conv_zero_stride.onnx": model_io([helper.make_node("Conv", ["x", "K"], ["y"], kernel_shape=[2, 2],
+                                                                 strides=[0, 1])], [K], [1, 1, 4, 4], [1, 1, 3, 3]),
+        "onnx_maxpool_zero_stride.onnx": model_io([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2],
+                                                                    strides=[2, 0])], [], [1, 1, 4, 4], [1, 1, 2, 2]),
+        "onnx_reshape_missing_input.onnx": model_io([helper.make_node("Relu", ["x"], ["r"]),
+                                                     helper.make_node("Reshape", ["", "shape"], ["y"])],
+                                                    [shape], [1, 2], [1, 2]),
+        "onnx_clip_of_constant.onnx": model_io([helper.make_node("Clip", ["c", "lo", "hi", "x"], ["y"])],
+                                               [c, lo, hi], [1, 2], [1, 2]),
+        "onnx_relu_of_constant.onnx": model_io([helper.make_node("Relu", ["c", "x"], ["y"])], [c], [1, 2], [1, 2]),
+        "onnx_huge_input_dims.onnx": model_io([helper.make_node("Relu", ["x"], ["y"])], [], [1, 2 ** 34],
+                                              [1, 2 ** 34]),
+        "onnx_huge_input_gather.onnx": model_io([helper.make_node("Gather", ["x", "idx"], ["y"], axis=1)], [idx],
+                                                [2 ** 40, 4], [2 ** 40, 1]),
         "onnx_empty.onnx": b"",
         "onnx_text.onnx": b"this is not an ONNX model\n",
         "onnx_garbage.onnx": garbage(2000, 4),
