@@ -38,6 +38,8 @@ __all__ = ["DenseLevelEvaluator", "GraphLevelEvaluator"]
 BUDGET = 512 * 2 ** 20
 #: dense layers at least this wide are evaluated by blocks of neurons
 BLOCK_MIN = 128
+#: the next level is carried along (accumulated while this level is cut) up to this width
+NEXT_MAX = 256
 _CHUNK = 1 << 20
 
 
@@ -178,7 +180,8 @@ class GraphLevelEvaluator:
     def _load(self, k: int, X: np.ndarray) -> None:
         """Evaluate the next block (from neuron ``k`` in ``order``) at all points, sized to the budget."""
         self._accumulate(self.rank[int(k)])
-        width = int(max(1, self.budget // (16 * max(len(X), 1))))
+        # half the budget: room for the points this block's cuts add (reloaded beyond it)
+        width = int(max(1, self.budget // (32 * max(len(X), 1))))
         r = self.rank[int(k)]
         self.block = self.order[r: r + width]
         self.where = {int(q): j for j, q in enumerate(self.block.tolist())}
@@ -194,7 +197,7 @@ class GraphLevelEvaluator:
     def values(self, k: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pre-activation of neuron ``k`` and its magnitude at the points ``X``."""
         j = self.where.get(int(k))
-        if j is None or self.Z.n != len(X) or self.Z.nbytes() + self.S.nbytes() > 2 * self.budget:
+        if j is None or self.Z.n != len(X) or self.Z.nbytes() + self.S.nbytes() > self.budget:
             self._load(k, X)
             j = self.where[int(k)]
         return self.Z.v[:, j], self.S.v[:, j]
@@ -203,6 +206,8 @@ class GraphLevelEvaluator:
         """New points ``Xn = X[ca] + t (X[cb] - X[ca])`` were added: interpolate the block."""
         if not len(Xn):
             return
+        if self.T is not None and self.T.nbytes() + self.TS.nbytes() > self.budget:
+            self.next, self.T, self.TS = None, None, None  # outgrew its budget: no carry
         for Zg, Sg in ((self.Z, self.S), (self.T, self.TS)):
             if Zg is None:
                 continue
@@ -266,7 +271,9 @@ def _next_level_map(net, l: int, n_points: int, budget: int):
     dst_op = prog.level_relus[l + 1][0]
     n_next = prog.levels[l + 1][1] - prog.levels[l + 1][0]
     n_here = prog.levels[l][1] - prog.levels[l][0]
-    if n_next * max(n_points, 1) * 16 * 3 > budget or n_next * n_here > 2 ** 24:
+    # a narrow next level (a dense head) only: its values are kept at every point, which
+    # multiply during this level
+    if n_next > NEXT_MAX or n_next * max(n_points, 1) * 16 * 3 > budget or n_next * n_here > 2 ** 24:
         return None
     target = prog.ops[dst_op].inputs[0]
     if _register_sources(prog, target) != {src_op + 1}:

@@ -257,7 +257,11 @@ def _words_to_packed(M: np.ndarray, start: int, n: int) -> np.ndarray:
 
 def _pattern_keys(patterns: np.ndarray) -> np.ndarray:
     """Sortable keys (void, big-endian bytes) of bool patterns (R, N): contract order."""
-    pk = np.packbits(patterns, axis=1)
+    return _packed_keys(np.packbits(patterns, axis=1))
+
+
+def _packed_keys(pk: np.ndarray) -> np.ndarray:
+    """:func:`_pattern_keys` of patterns given packed (rows of ``np.packbits`` bytes)."""
     nb = pk.shape[1]
     if nb <= 8:  # one big-endian word: numeric order = byte order, and fast to search
         pk = np.hstack([pk, np.zeros((len(pk), 8 - nb), dtype=np.uint8)])
@@ -350,7 +354,7 @@ class _RegionIndex:
             if self.table is not None:
                 return self.table[q.astype(np.int64)]
         else:
-            q = _pattern_keys(_words_to_bool(words, self.m, self.N))
+            q = _packed_keys(_words_to_packed(words, self.m, self.N))
         if len(self.keys) == 0:
             return np.full(len(q), -1, dtype=np.int64)
         i = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
