@@ -160,9 +160,14 @@ def _pool_geometry(shape, kernel, strides, pads, dilations):
     k = len(kernel)
     if len(sp) != k:
         raise ValueError(f"a {k}-D pooling needs an input of shape (C, {k} spatial dims); got {shape}")
-    strides = tuple(strides or (1,) * k)
-    pads = tuple(pads or (0,) * (2 * k))
-    dilations = tuple(dilations or (1,) * k)
+    strides = tuple(int(v) for v in (strides or (1,) * k))
+    pads = tuple(int(v) for v in (pads or (0,) * (2 * k)))
+    dilations = tuple(int(v) for v in (dilations or (1,) * k))
+    if len(strides) != k or min(strides) < 1 or len(dilations) != k or min(dilations) < 1:
+        raise ValueError(f"pooling strides and dilations must be {k} positive integers; got "
+                         f"{strides}, {dilations}")
+    if len(pads) != 2 * k or min(pads) < 0 or min(kernel) < 1:
+        raise ValueError(f"pooling kernel must be positive and pads non-negative; got {kernel}, {pads}")
     outs = []
     for i in range(k):
         ext = (kernel[i] - 1) * dilations[i] + 1

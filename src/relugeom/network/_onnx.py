@@ -657,6 +657,8 @@ class _Reader:
         return self.fit(self.emit("add", ins, {"coefs": cs}), out)
 
     def unit(self, kind: str, t: _T, params: dict | None = None) -> _T:
+        if not isinstance(t, _T):  # a unit of a constant tensor is a constant
+            return _constant_unit(kind, np.asarray(t, dtype=np.float64), params or {})
         return self.fit(self.emit(kind, (t.layer,), params or {}), t.shape)
 
     def transpose(self, t: _T, perm: Sequence[int]) -> _T:
@@ -1270,6 +1272,23 @@ def _opset_of(model: Any) -> int:
     return 1
 
 
+def _constant_unit(kind: str, x: np.ndarray, params: dict) -> np.ndarray:
+    """A piecewise-linear unit applied to a constant tensor."""
+    if kind == "relu":
+        return np.maximum(x, 0.0)
+    if kind == "abs":
+        return np.abs(x)
+    if kind == "leaky_relu":
+        return np.where(x > 0, x, np.asarray(params["alpha"], dtype=np.float64) * x)
+    if kind == "clip":
+        return np.clip(x, params.get("lo", -np.inf), params.get("hi", np.inf))
+    raise _Fail(f"{kind} of a constant tensor")
+
+
+#: inputs with more entries than this are refused before anything is allocated
+MAX_INPUT_ENTRIES = 2 ** 26
+
+
 def _input_shape(value_info: Any, where: str) -> tuple[tuple[int, ...], bool]:
     """Full input shape with a batch of one, and whether axis 0 is a batch axis."""
     t = value_info.type.tensor_type
@@ -1287,6 +1306,12 @@ def _input_shape(value_info: Any, where: str) -> tuple[tuple[int, ...], bool]:
     batch = bool(dims) and (free[0] or dims[0] == 1)
     if not dims:
         raise NetworkError(f"{where}: the input '{value_info.name}' is a scalar")
+    size = 1
+    for v in dims:
+        size *= v
+    if size > MAX_INPUT_ENTRIES:
+        raise NetworkError(f"{where}: the input '{value_info.name}' declares shape {tuple(dims)} "
+                           f"({size:,} entries, more than the {MAX_INPUT_ENTRIES:,} relugeom reads)")
     return tuple(dims), batch
 
 
@@ -1459,8 +1484,12 @@ def load_onnx(source: str | os.PathLike | Any) -> Network:
             outs = reader.run(node, args, attrs)
         except _Fail as exc:
             raise UnsupportedLayerError(f"ONNX node '{name}' ({node.op_type}) is not supported: {exc}") from None
-        except (ValueError, IndexError, KeyError, TypeError) as exc:
-            raise NetworkError(f"{where}: cannot read node '{name}' ({node.op_type}): {exc}") from None
+        except (ValueError, IndexError, KeyError, TypeError, ArithmeticError, AttributeError) as exc:
+            raise NetworkError(f"{where}: cannot read node '{name}' ({node.op_type}): "
+                               f"{type(exc).__name__}: {exc}") from None
+        except MemoryError:
+            raise NetworkError(f"{where}: node '{name}' ({node.op_type}) makes tensors too large "
+                               "to hold in memory") from None
         for o, v in zip(node.output, outs):
             if o:
                 env[o] = v

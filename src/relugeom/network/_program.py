@@ -228,6 +228,14 @@ class Conv(Op):
         self.inputs = tuple(inputs)
         self.k = k
         self._absW = None
+        if len(self.strides) != k or min(self.strides) < 1:
+            raise ValueError(f"convolution strides must be {k} positive integers; got {self.strides}")
+        if len(self.dilations) != k or min(self.dilations) < 1:
+            raise ValueError(f"convolution dilations must be {k} positive integers; got {self.dilations}")
+        if len(self.pads) != 2 * k or min(self.pads) < 0:
+            raise ValueError(f"convolution pads must be {2 * k} non-negative integers; got {self.pads}")
+        if self.groups < 1:
+            raise ValueError(f"convolution groups must be a positive integer; got {self.groups}")
 
     def bind(self, shapes):
         (s,) = shapes
