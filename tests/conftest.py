@@ -24,15 +24,27 @@ settings.register_profile("random", max_examples=100, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(os.environ.get("RELUGEOM_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+#: small data sets shipped with the tests (ACAS Xu, the regions suite), so that a fresh clone
+#: runs every test that needs them; the big VNN-COMP 2021 sets stay in ../shared
+BUNDLED = {("data", "acasxu"): Path(__file__).resolve().parent / "data" / "acasxu",
+           ("benchmarks", "regions-suite"): Path(__file__).resolve().parent / "data" / "regions-suite"}
 
 
 def shared_path(*parts: str) -> Path:
-    """A path in ../shared; skips the test (saying which file is missing) when it is absent."""
+    """A data path: bundled in ``tests/data`` when small, else in ../shared.
+
+    Skips the test, saying which file is missing and why, when it is in neither.
+    """
+    for prefix, where in BUNDLED.items():
+        if parts[: len(prefix)] == prefix:
+            p = where.joinpath(*parts[len(prefix):])
+            if p.exists():
+                return p
     p = SHARED.joinpath(*parts)
     if not p.exists():
-        pytest.skip(f"needs {p} (the shared VNN-COMP / benchmark data next to the repository); "
-                    "not present in this checkout")
+        pytest.skip(f"needs {p} (the shared VNN-COMP data next to the repository, too big to ship "
+                    "with the tests); not present in this checkout")
     return p
 
 
