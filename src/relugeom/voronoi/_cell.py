@@ -480,7 +480,11 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
             lq = float(met.losses(w[None], q[None])[0])
             return lq - res.loss, res.point
 
+        timed_out = False
         for v in probes:
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                timed_out = True  # checked per probe: one nearest-point search at most past the limit
+                break
             n_probes += 1
             g, p = probe(v)
             gap = max(gap, g)
@@ -490,6 +494,9 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
             Rn = R / np.linalg.norm(R, axis=1, keepdims=True)
             v0 = V[int(np.argmin(np.linalg.norm(V - q, axis=1)))]
             for r in Rn:
+                if timed_out or (time_limit is not None and time.perf_counter() - t0 > time_limit):
+                    timed_out = True
+                    break
                 sc = None if is_log else mdl.support(Qm @ r, q, scale=scale, tol=t)
                 if sc is not None and sc.ok:
                     continue
@@ -508,7 +515,7 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
                 ray_failures += int(found)
         gap = float(max(gap, 0.0)) if not ray_failures else float("inf")
         bar.update(1)
-        if not failures:
+        if not failures and not timed_out:
             complete = True
             break
         if theorem:
@@ -532,6 +539,9 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
             n_cuts += 1
             added += 1
         last_added = added
+        if added == 0 and timed_out:
+            message = "time_limit reached"
+            break
         if added == 0:
             message = message or ("max_cuts reached" if n_cuts >= max_cuts else
                                   "stalled: failing probes gave no separating cut")
@@ -539,7 +549,7 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
         if it >= max_iterations:
             message = "max_iterations reached"
             break
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+        if timed_out or (time_limit is not None and time.perf_counter() - t0 > time_limit):
             message = "time_limit reached"
             break
         if len(A) > 3 * (m + 1) + 20:
