@@ -66,3 +66,29 @@ def test_count_regions_under_a_limit(case):
     c = count_regions(net, box, max_regions=100)
     assert c.n_regions == 100 and not c.complete and c.reason == "max_regions"
     assert count_regions(net, box).n_regions == full.n_regions
+
+
+@pytest.mark.slow
+def test_interrupt_stops_the_worker_processes(tmp_path):
+    """SIGINT to the main process only (not its group) stops the job pool too (exit 130)."""
+    import signal
+    import subprocess
+    import sys
+
+    psutil = pytest.importorskip("psutil")
+    net = random_network((4, 40, 40, 1), rng=0)
+    path = tmp_path / "n.npz"
+    net.to_npz(path)
+    p = subprocess.Popen([sys.executable, "-m", "relugeom.cli.main", "regions", str(path), "--jobs", "2",
+                          "--method", "lp", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    kids = []
+    while time.time() < deadline and len(kids) < 2:
+        time.sleep(0.5)
+        kids = psutil.Process(p.pid).children(recursive=True)
+    assert len(kids) >= 2, "the job pool did not start"
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and b"interrupted" in err
+    time.sleep(1)
+    assert not [k for k in kids if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]

@@ -555,6 +555,13 @@ def _job(net, DA, Db, cutA, cutb, tol, max_regions, time_limit, method: str = "l
                         time_limit=time_limit, n_primary=len(Db))
 
 
+def _ignore_sigint() -> None:
+    """Worker processes leave Ctrl-C to the main process, which stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, method, max_regions, time_limit,
                      progress) -> TraversalResult:
     from concurrent.futures import ProcessPoolExecutor
@@ -563,7 +570,7 @@ def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, method, max_regions,
 
     own = None
     if executor is None:
-        own = executor = ProcessPoolExecutor(max_workers=n_jobs)
+        own = executor = ProcessPoolExecutor(max_workers=n_jobs, initializer=_ignore_sigint)
     if n_jobs is None:
         n_jobs = 2 * int(getattr(executor, "_max_workers", 2) or 2)
     t0 = time.perf_counter()
@@ -572,6 +579,19 @@ def _split_enumerate(net, DA, Db, tol, *, executor, n_jobs, method, max_regions,
         futs = [executor.submit(_job, net, DA, Db, cA, cb, tol, max_regions, time_limit, method.value)
                 for cA, cb in cuts]
         results = [f.result() for f in tqdm(futs, disable=not progress, desc="jobs")]
+    except BaseException:
+        # interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now, not after their jobs
+        for f in futs if "futs" in locals() else []:
+            f.cancel()
+        if own is not None:
+            procs = list(getattr(own, "_processes", {}).values())
+            own.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.join(timeout=5)
+            own = None
+        raise
     finally:
         if own is not None:
             own.shutdown()
