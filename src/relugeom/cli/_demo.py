@@ -22,6 +22,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``relugeom demo``."""
     import numpy as np
 
+    from ._args import need_writable
+
+    need_writable("--out", args.out)
+
     from ..network import example_network
     from ..network._examples import EXAMPLES
     from ..polyhedra import Box

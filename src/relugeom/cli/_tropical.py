@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from ._args import UsageError, finite_float, need_file, need_writable, positive_seconds
@@ -28,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="plot window for every coordinate (default -2 2)")
     parser.add_argument("--time-limit", type=positive_seconds, default=None,
                         help="stop after S seconds (incomplete, exit code 3)")
-    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar (default: on when stderr is a terminal)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--box needs LO < HI; got {args.box[0]} {args.box[1]}")
     net = load_network(args.net)
     form = tropical_form(net, exact=args.exact, method=args.method, time_limit=args.time_limit,
-                         progress=args.progress)
+                         progress=sys.stderr.isatty() if args.progress is None else args.progress)
     print(f"network {args.net}: {net.describe()}")
     if not form.complete:
         print(f"incomplete: time limit reached after {len(form.layers)} layer(s) ({form.seconds:.2f} s)")

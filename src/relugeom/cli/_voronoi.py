@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from ._args import UsageError, int_list, positive_int, positive_seconds
+from ._args import UsageError, int_list, need_writable, positive_int, positive_seconds
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="OUT", help="write the cell (H-rep, vertices, rays, exact, gap, cuts)")
     parser.add_argument("--plot", metavar="OUT.png", help="draw the model and the cell (2-D / 3-D)")
-    parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar (default: on when stderr is a terminal)")
 
 
 def _load_npy(path: str, name: str) -> np.ndarray:
@@ -113,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
     from .. import voronoi as V
     from ..polyhedra import Box
 
+    for opt in ("json", "plot"):
+        if getattr(args, opt):
+            need_writable(f"--{opt}", getattr(args, opt))
+    if args.progress is None:
+        args.progress = sys.stderr.isatty()
     met = _metric(args.metric)
     theta = _theta(args)
     kw = dict(metric=met, max_cuts=args.max_cuts, time_limit=args.time_limit, gap_tol=args.gap_tol,
