@@ -144,7 +144,6 @@ def run(args: argparse.Namespace) -> int:
         if not args.metric or args.metric == "euclidean":
             kw["metric"] = V.as_metric("log")
     elif args.model == "polynomial":
-
         from ..algebra import PolynomialParametrization
         from ..algebra._parse import parse_inequality, parse_polynomial
         from ..errors import ParseError
