@@ -43,6 +43,11 @@ NEXT_MAX = 256
 _CHUNK = 1 << 20
 
 
+def _mag32(S: np.ndarray) -> np.ndarray:
+    """Magnitudes kept in float32, rounded up (they only scale tie thresholds)."""
+    return (np.asarray(S, dtype=np.float64) * (1.0 + 2.0 ** -20)).astype(np.float32)
+
+
 class _Grow:
     """A growable row array (amortised appends)."""
 
@@ -180,8 +185,9 @@ class GraphLevelEvaluator:
     def _load(self, k: int, X: np.ndarray) -> None:
         """Evaluate the next block (from neuron ``k`` in ``order``) at all points, sized to the budget."""
         self._accumulate(self.rank[int(k)])
-        # half the budget: room for the points this block's cuts add (reloaded beyond it)
-        width = int(max(1, self.budget // (32 * max(len(X), 1))))
+        # half the budget (values in float64, magnitudes in float32): room for the points this
+        # block's cuts add (reloaded beyond it)
+        width = int(max(1, self.budget // (24 * max(len(X), 1))))
         r = self.rank[int(k)]
         self.block = self.order[r: r + width]
         self.where = {int(q): j for j, q in enumerate(self.block.tolist())}
@@ -190,7 +196,7 @@ class GraphLevelEvaluator:
             Z, S = self.carry_in.take(self.block, len(X))
         else:
             Z, S = self.net.values_and_scales(X, self.block)
-        self.Z, self.S = _Grow(Z), _Grow(S)
+        self.Z, self.S = _Grow(Z), _Grow(_mag32(S))
         log.debug("level block of %d neurons (from %d) at %d points: %.2f s", len(self.block), k,
                   len(X), time.perf_counter() - t0)
 
@@ -200,13 +206,13 @@ class GraphLevelEvaluator:
         if j is None or self.Z.n != len(X) or self.Z.nbytes() + self.S.nbytes() > self.budget:
             self._load(k, X)
             j = self.where[int(k)]
-        return self.Z.v[:, j], self.S.v[:, j]
+        return self.Z.v[:, j], self.S.v[:, j].astype(np.float64)
 
     def extend(self, ca: np.ndarray, cb: np.ndarray, t: np.ndarray, Xn: np.ndarray) -> None:
         """New points ``Xn = X[ca] + t (X[cb] - X[ca])`` were added: interpolate the block."""
         if not len(Xn):
             return
-        if self.T is not None and self.T.nbytes() + self.TS.nbytes() > self.budget:
+        if self.T is not None and self.T.nbytes() + self.TS.nbytes() > 2 * self.budget:
             self.next, self.T, self.TS = None, None, None  # outgrew its budget: no carry
         for Zg, Sg in ((self.Z, self.S), (self.T, self.TS)):
             if Zg is None:
@@ -214,7 +220,7 @@ class GraphLevelEvaluator:
             Zv, Sv = Zg.v, Sg.v
             za, zb = Zv[ca], Zv[cb]
             Zg.extend(za + t[:, None] * (zb - za))
-            Sg.extend(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb))
+            Sg.extend(_mag32(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb)))
         if self.carry_in is not None:
             self.carry_in.extend(ca, cb, t)
 
@@ -237,10 +243,10 @@ class GraphLevelEvaluator:
         part = h @ M[:, cols].T
         mag = h @ Mabs[:, cols].T
         if self.T is None:
-            self.T, self.TS = _Grow(part), _Grow(mag)
+            self.T, self.TS = _Grow(part), _Grow(_mag32(mag))
         else:
             self.T.v[:] += part
-            self.TS.v[:] += mag
+            self.TS.v[:] = _mag32(self.TS.v + mag)
         self.done.update(int(k) for k in self.block[fin])
 
     def finish(self, n_points: int):
@@ -273,7 +279,7 @@ def _next_level_map(net, l: int, n_points: int, budget: int):
     n_here = prog.levels[l][1] - prog.levels[l][0]
     # a narrow next level (a dense head) only: its values are kept at every point, which
     # multiply during this level
-    if n_next > NEXT_MAX or n_next * max(n_points, 1) * 16 * 3 > budget or n_next * n_here > 2 ** 24:
+    if n_next > NEXT_MAX or n_next * max(n_points, 1) * 12 * 3 > budget or n_next * n_here > 2 ** 24:
         return None
     target = prog.ops[dst_op].inputs[0]
     if _register_sources(prog, target) != {src_op + 1}:
@@ -288,17 +294,17 @@ class _Carried:
     def __init__(self, nm: _NextMap, T: _Grow, TS: _Grow):
         self.nm = nm
         self.Z = _Grow(T.v + nm.c)
-        self.S = _Grow(TS.v + np.abs(nm.c))
+        self.S = _Grow(_mag32(TS.v + np.abs(nm.c)))
 
     def covers(self, block: np.ndarray) -> bool:
         return self.Z.n > 0
 
     def take(self, block: np.ndarray, n_points: int):
         cols = np.asarray(block) - self.nm.next_offset
-        return self.Z.v[:, cols].copy(), self.S.v[:, cols].copy()
+        return self.Z.v[:, cols].copy(), self.S.v[:, cols].astype(np.float64)
 
     def extend(self, ca, cb, t):
         Zv, Sv = self.Z.v, self.S.v
         za, zb = Zv[ca], Zv[cb]
         self.Z.extend(za + t[:, None] * (zb - za))
-        self.S.extend(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb))
+        self.S.extend(_mag32(np.maximum(Sv[ca], Sv[cb]) + np.abs(za) + np.abs(zb)))
