@@ -123,12 +123,7 @@ def _vnnlib_centre(path: Path, dim: int) -> np.ndarray:
     prop = read_vnnlib(path)
     if prop.n_inputs != dim:
         raise ValueError(f"{path}: declares {prop.n_inputs} inputs X_i; the network has {dim}")
-    parts = []
-    for inp, _ in prop.cases:
-        for p in inp.parts:
-            if not any(p.A.shape == q.A.shape and np.array_equal(p.A, q.A) and np.array_equal(p.b, q.b)
-                       for q in parts):
-                parts.append(p)
+    parts = prop.input_parts()
     if len(parts) != 1:
         raise ValueError(f"{path}: the input set is a union of {len(parts)} polytopes; a point needs "
                          "one input box")

@@ -107,12 +107,7 @@ def _vnnlib_domain(path: Path, d: int):
     prop = read_vnnlib(path)
     if prop.n_inputs != d:
         raise UsageError(f"{path} declares {prop.n_inputs} inputs; the network has {d}")
-    parts = [p for inp, _ in prop.cases for p in inp.parts]
-    uniq = []
-    for p in parts:
-        if not any(p.A.shape == q.A.shape and np.array_equal(p.A, q.A) and np.array_equal(p.b, q.b)
-                   for q in uniq):
-            uniq.append(p)
+    uniq = prop.input_parts()
     if len(uniq) != 1:
         raise UsageError(f"{path} has an input set of {len(uniq)} polytopes; regions need one "
                          "(write each part as a JSON domain)")

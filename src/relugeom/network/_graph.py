@@ -91,23 +91,8 @@ def _fold_program(prog: P.Program) -> P.Program:
     frontier = sorted(frontier)
     # dense maps of the frontier registers: propagate d directions and one offset row
     cols = np.vstack([np.eye(d), np.zeros((1, d))])
-    offs = np.zeros(d + 1, bool)
-    offs[-1] = True
-    regs: list = [None] * (len(ops) + 1)
-    regs[0] = cols.reshape((d + 1,) + prog.input_shape)
-    for i, op in enumerate(ops):
-        if not fold[i]:
-            continue
-        if isinstance(op, P.Const):
-            y = np.zeros((d + 1,) + op.shape)
-            y[-1] = op.value
-        else:
-            y = op.linear(*[regs[r] for r in op.inputs])
-            c = op.constant()
-            if c is not None:
-                y = np.array(y, copy=True)
-                y[-1] = y[-1] + c
-        regs[i + 1] = y
+    regs = prog.affine_columns({0: cols.reshape((d + 1,) + prog.input_shape)},
+                               [i for i in range(len(ops)) if fold[i]])
     new_ops: list[P.Op] = []
     remap: dict[int, int] = {}
     flat_in = 0
@@ -963,21 +948,8 @@ def _register_sources(prog: P.Program, t: int) -> set[int]:
 def _affine_block(prog: P.Program, s: int, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Dense ``(W, b)`` of register ``t`` as an affine function of register ``s``."""
     n = int(math.prod(prog.shapes[s]))
-    regs: dict[int, np.ndarray] = {s: np.vstack([np.eye(n), np.zeros((1, n))]).reshape((n + 1,) + prog.shapes[s])}
-    for i in range(s, t):
-        op = prog.ops[i]
-        if isinstance(op, P.Relu) or any(r not in regs for r in op.inputs):
-            continue
-        if isinstance(op, P.Const):
-            y = np.zeros((n + 1,) + op.shape)
-            y[-1] = op.value
-        else:
-            y = op.linear(*[regs[r] for r in op.inputs])
-            c = op.constant()
-            if c is not None:
-                y = np.array(y, copy=True)
-                y[-1] = y[-1] + c
-        regs[i + 1] = y
+    seed = np.vstack([np.eye(n), np.zeros((1, n))]).reshape((n + 1,) + prog.shapes[s])
+    regs = prog.affine_columns({s: seed}, range(s, t))
     v = regs[t].reshape(n + 1, -1)
     return v[:n].T.copy(), v[n].copy()
 

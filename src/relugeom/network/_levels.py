@@ -30,6 +30,8 @@ import time
 
 import numpy as np
 
+from .._grow import Grow as _Grow
+
 log = logging.getLogger(__name__)
 
 __all__ = ["DenseLevelEvaluator", "GraphLevelEvaluator"]
@@ -46,34 +48,6 @@ _CHUNK = 1 << 20
 def _mag32(S: np.ndarray) -> np.ndarray:
     """Magnitudes kept in float32, rounded up (they only scale tie thresholds)."""
     return (np.asarray(S, dtype=np.float64) * (1.0 + 2.0 ** -20)).astype(np.float32)
-
-
-class _Grow:
-    """A growable row array (amortised appends)."""
-
-    def __init__(self, arr: np.ndarray):
-        self.a = np.ascontiguousarray(arr)
-        self.n = len(arr)
-
-    @property
-    def v(self) -> np.ndarray:
-        return self.a[: self.n]
-
-    def extend(self, block: np.ndarray) -> None:
-        need = self.n + len(block)
-        if need > len(self.a):
-            cap = max(need, int(len(self.a) * 1.3) + 64)
-            try:
-                self.a.resize((cap,) + self.a.shape[1:], refcheck=False)
-            except ValueError:
-                new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
-                new[: self.n] = self.a[: self.n]
-                self.a = new
-        self.a[self.n: need] = block
-        self.n = need
-
-    def nbytes(self) -> int:
-        return int(self.a.nbytes)
 
 
 class DenseLevelEvaluator:

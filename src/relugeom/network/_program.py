@@ -886,6 +886,43 @@ class Program:
         c = np.zeros(out) if c is None else np.broadcast_to(c, op.shape).reshape(-1).astype(float)
         return M, c
 
+    def affine_columns(self, seeds: dict, ops=None) -> list:
+        """Affine maps of registers, as columns: ``d`` direction rows and one offset row.
+
+        ``seeds`` maps registers to arrays ``(d + 1, *shape)`` (the last row is the constant
+        part). Every affine operation in ``ops`` (default: all) whose inputs are known is
+        applied: the linear part to all rows and the constant to the last. ReLUs and
+        operations reading unknown registers are skipped. Returns the list of registers
+        (None where unknown).
+
+        Examples
+        --------
+        >>> p = Program((2,), [LinComb([2.0], 1.0, (0,))])
+        >>> cols = np.vstack([np.eye(2), np.zeros((1, 2))])
+        >>> p.affine_columns({0: cols})[1].tolist()      # 2 x + 1
+        [[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]]
+        """
+        regs: list = [None] * (len(self.ops) + 1)
+        B = None
+        for r, v in seeds.items():
+            regs[r] = v
+            B = len(v)
+        for i in (range(len(self.ops)) if ops is None else ops):
+            op = self.ops[i]
+            if isinstance(op, Relu) or any(regs[r] is None for r in op.inputs):
+                continue
+            if isinstance(op, Const):
+                y = np.zeros((B,) + op.shape)
+                y[-1] = op.value
+            else:
+                y = op.linear(*[regs[r] for r in op.inputs])
+                c = op.constant()
+                if c is not None:
+                    y = np.array(y, copy=True)
+                    y[-1] = y[-1] + c
+            regs[i + 1] = y
+        return regs
+
     # ------------------------------------------------------------- evaluation
     def run(self, x: np.ndarray, *, pre: bool = False, stop: int | None = None) -> dict:
         """Run on a batch; returns {"out": flat outputs, "pre": flat pre-activations}.

@@ -320,16 +320,15 @@ class RegionComplex:
         return out
 
     def _hrep(self, i: int):
-        p = self.patterns[i]
-        G, g = self.net.preactivation_maps(p)
-        s = np.where(p, -1.0, 1.0)
         rowsA, rowsb, fs = [], [], []
+        rows = self._neuron_rows(i)
         for r in self.facet_rows(i):
             a, b_, lab = (int(v) for v in self.facets[r])
             nb = b_ if a == i else a
             if lab >= 0:
-                rowsA.append(s[lab] * G[lab])
-                rowsb.append(-s[lab] * g[lab])
+                row, rhs = rows(r, lab)
+                rowsA.append(row)
+                rowsb.append(rhs)
                 fs.append(Facet(nb, lab, self.net.neuron(lab)))
             else:
                 j = -1 - lab
@@ -338,6 +337,13 @@ class RegionComplex:
                 fs.append(Facet(-1, None, "boundary", j))
         A = np.array(rowsA, dtype=float).reshape(-1, self.dim)
         return A, np.array(rowsb, dtype=float), fs
+
+    def _neuron_rows(self, i: int):
+        """``(facet row, label) -> (a, b)``: neuron ``label``'s inequality ``a x <= b`` of region ``i``."""
+        p = self.patterns[i]
+        G, g = self.net.preactivation_maps(p)
+        s = np.where(p, -1.0, 1.0)
+        return lambda r, lab: (s[lab] * G[lab], -s[lab] * g[lab])
 
     def region(self, i: int) -> Region:
         """Region ``i``: pattern, interior point, irredundant H-rep, affine map, facets.
@@ -1086,31 +1092,21 @@ class MergedRegionComplex(RegionComplex):
 
         return {k: int(self._group[i]) for i, k in enumerate(pattern_keys(self.fine.patterns))}
 
-    def _hrep(self, i: int):
-        rowsA, rowsb, fs = [], [], []
+    def _neuron_rows(self, i: int):
+        """Rows read off the neuron region each facet came from, oriented out of region ``i``."""
         maps: dict = {}
-        for r in self.facet_rows(i):
-            a, b_, lab = (int(v) for v in self.facets[r])
-            nb = b_ if a == i else a
-            if lab >= 0:
-                own = int(self._facet_owner[r])
-                if own not in maps:
-                    maps[own] = self.net.preactivation_maps(self.fine.patterns[own])
-                G, g = maps[own]
-                sgn = -1.0 if self.fine.patterns[own][lab] else 1.0
-                # the owner lies in region a or b: orient the row outward from region i
-                if self._group[own] != i:
-                    sgn = -sgn
-                rowsA.append(sgn * G[lab])
-                rowsb.append(-sgn * g[lab])
-                fs.append(Facet(nb, lab, self.net.neuron(lab)))
-            else:
-                j = -1 - lab
-                rowsA.append(self.domain.A[j])
-                rowsb.append(self.domain.b[j])
-                fs.append(Facet(-1, None, "boundary", j))
-        A = np.array(rowsA, dtype=float).reshape(-1, self.dim)
-        return A, np.array(rowsb, dtype=float), fs
+
+        def row(r: int, lab: int):
+            own = int(self._facet_owner[r])
+            if own not in maps:
+                maps[own] = self.net.preactivation_maps(self.fine.patterns[own])
+            G, g = maps[own]
+            sgn = -1.0 if self.fine.patterns[own][lab] else 1.0
+            if self._group[own] != i:  # the owner lies across the facet
+                sgn = -sgn
+            return sgn * G[lab], -sgn * g[lab]
+
+        return row
 
 
 def _domain_volume(domain: HPolytope) -> float:

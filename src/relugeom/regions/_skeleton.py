@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._grow import Grow as _Grow
 from .._tol import Tolerance, resolve
 from ..errors import UnboundedError
 from ..polyhedra import Box, HPolytope
@@ -135,39 +136,6 @@ class SkeletonResult:
 
 
 # ------------------------------------------------------------- small helpers
-class _Grow:
-    """A growable row array (amortised appends)."""
-
-    def __init__(self, arr: np.ndarray):
-        self.a = np.ascontiguousarray(arr)
-        self.n = len(arr)
-
-    @property
-    def v(self) -> np.ndarray:
-        return self.a[: self.n]
-
-    def shrink(self) -> None:
-        """Give the unused capacity back (in place when possible)."""
-        if len(self.a) > self.n:
-            try:
-                self.a.resize((self.n,) + self.a.shape[1:], refcheck=False)
-            except ValueError:
-                self.a = self.a[: self.n].copy()
-
-    def extend(self, block: np.ndarray) -> None:
-        need = self.n + len(block)
-        if need > len(self.a):
-            cap = max(need, int(len(self.a) * 1.3) + 64)
-            try:  # realloc in place: no second copy resident (callers hold no live views)
-                self.a.resize((cap,) + self.a.shape[1:], refcheck=False)
-            except ValueError:  # does not own its data
-                new = np.empty((cap,) + self.a.shape[1:], dtype=self.a.dtype)
-                new[: self.n] = self.a[: self.n]
-                self.a = new
-        self.a[self.n: need] = block
-        self.n = need
-
-
 _POW2 = np.left_shift(_ONE, np.arange(64, dtype=np.uint64))
 
 

@@ -343,13 +343,7 @@ def tropical_form(net, *, exact: bool = False, prune: bool = True,
             hidden = l < L - 1
             newF, newG, newcF, newcG = [], [], [], []
             for i in range(W.shape[0]):
-                jp = np.flatnonzero(W[i] > 0)
-                jn = np.flatnonzero(W[i] < 0)
-                Gp = mult([F[j].power(neg[i, j]) for j in jn] + [G[j].power(pos[i, j]) for j in jp])
-                H = mult([F[j].power(pos[i, j]) for j in jp] + [G[j].power(neg[i, j]) for j in jn])
-                H = TropicalPolynomial.from_arrays(H.exponents, H.coefficients + bq[i], exact=exact)
-                cH = _capped_prod([cnt_F[j] for j in jp] + [cnt_G[j] for j in jn])
-                cG = _capped_prod([cnt_F[j] for j in jn] + [cnt_G[j] for j in jp])
+                H, Gp, cH, cG = _affine_term(W[i], pos[i], neg[i], bq[i], F, G, cnt_F, cnt_G, mult, exact)
                 if hidden:
                     Fi = H.oplus(Gp, prune=prune, tol=t)
                     if prune and method is not PruneMethod.AUTO:
@@ -406,6 +400,20 @@ def _capped_prod(values) -> int:
         if out >= COUNT_CAP:
             return COUNT_CAP
     return out
+
+
+def _affine_term(w, pos, neg, c, F, G, cF, cG, mult, exact: bool):
+    """One row ``w`` of an affine step: ``(H, G', unpruned counts of H and G')``.
+
+    ``H = c ⊙ ⨀_j F_j^{w⁺_j} ⊙ ⨀_j G_j^{w⁻_j}`` and ``G' = ⨀_j F_j^{w⁻_j} ⊙ ⨀_j G_j^{w⁺_j}``.
+    """
+    jp = np.flatnonzero(w > 0)
+    jn = np.flatnonzero(w < 0)
+    Gp = mult([F[j].power(neg[j]) for j in jn] + [G[j].power(pos[j]) for j in jp])
+    H = mult([F[j].power(pos[j]) for j in jp] + [G[j].power(neg[j]) for j in jn])
+    H = TropicalPolynomial.from_arrays(H.exponents, H.coefficients + c, exact=exact)
+    return (H, Gp, _capped_prod([cF[j] for j in jp] + [cG[j] for j in jn]),
+            _capped_prod([cF[j] for j in jn] + [cG[j] for j in jp]))
 
 
 def _matrix_split(M: np.ndarray, c: np.ndarray, exact: bool):
@@ -485,15 +493,11 @@ def _graph_form(net, *, exact: bool, prune: bool, method: PruneMethod, tol: Tole
                 cG = [v for r in op.inputs for v in cnts[r][1]]
                 Fn, Gn, ncF, ncG = [], [], [], []
                 for k in range(M.shape[0]):
-                    jp = np.flatnonzero(M[k] > 0)
-                    jn = np.flatnonzero(M[k] < 0)
-                    Gp = mult([F[j].power(neg[k, j]) for j in jn] + [G[j].power(pos[k, j]) for j in jp])
-                    H = mult([F[j].power(pos[k, j]) for j in jp] + [G[j].power(neg[k, j]) for j in jn])
-                    H = TropicalPolynomial.from_arrays(H.exponents, H.coefficients + cq[k], exact=exact)
+                    H, Gp, cH, cG = _affine_term(M[k], pos[k], neg[k], cq[k], F, G, cF, cG, mult, exact)
                     Fn.append(H)
                     Gn.append(Gp)
-                    ncF.append(_capped_prod([cF[j] for j in jp] + [cG[j] for j in jn]))
-                    ncG.append(_capped_prod([cF[j] for j in jn] + [cG[j] for j in jp]))
+                    ncF.append(cH)
+                    ncG.append(cG)
                 regs[i + 1] = (Fn, Gn)
                 cnts[i + 1] = (ncF, ncG)
             for r in op.inputs:

@@ -118,6 +118,25 @@ class VNNLibProperty:
         """The unsafe set of a one-case property (see :attr:`input_set`)."""
         return self._single()[1]
 
+    def input_parts(self) -> list:
+        """The distinct input polytopes over all cases (each once).
+
+        Examples
+        --------
+        >>> p = parse_vnnlib("(declare-const X_0 Real)(declare-const Y_0 Real)(assert (or "
+        ...                  "(and (>= X_0 0) (<= X_0 1) (>= Y_0 1)) (and (>= X_0 0) (<= X_0 1) (<= Y_0 -1))"
+        ...                  " (and (>= X_0 2) (<= X_0 3) (>= Y_0 1))))")
+        >>> sum(len(inp.parts) for inp, _ in p.cases), len(p.input_parts())   # same box merged
+        (2, 2)
+        """
+        uniq: list = []
+        for inp, _ in self.cases:
+            for q in inp.parts:
+                if not any(q.A.shape == u.A.shape and np.array_equal(q.A, u.A) and np.array_equal(q.b, u.b)
+                           for u in uniq):
+                    uniq.append(q)
+        return uniq
+
     def _single(self) -> tuple[InputSet, UnsafeSet]:
         if len(self.cases) != 1:
             raise ValueError(f"{self.source} has {len(self.cases)} (input set, unsafe set) cases; "
