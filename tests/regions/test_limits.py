@@ -81,14 +81,23 @@ def test_interrupt_stops_the_worker_processes(tmp_path):
     net.to_npz(path)
     p = subprocess.Popen([sys.executable, "-m", "relugeom.cli.main", "regions", str(path), "--jobs", "2",
                           "--method", "lp", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
     kids = []
-    while time.time() < deadline and len(kids) < 2:
-        time.sleep(0.5)
-        kids = psutil.Process(p.pid).children(recursive=True)
-    assert len(kids) >= 2, "the job pool did not start"
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 130 and b"interrupted" in err
-    time.sleep(1)
-    assert not [k for k in kids if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and len(kids) < 2:
+            time.sleep(0.5)
+            kids = psutil.Process(p.pid).children(recursive=True)
+        assert len(kids) >= 2, "the job pool did not start"
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 130 and b"interrupted" in err
+        time.sleep(1)
+        assert not [k for k in kids if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    finally:  # never leave the run behind, even when this test fails or is killed
+        if p.poll() is None:
+            p.kill()
+        for kid in kids:
+            try:
+                kid.kill()
+            except psutil.NoSuchProcess:
+                pass
