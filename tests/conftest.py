@@ -4,6 +4,8 @@ Hypothesis profiles
 -------------------
 ``ci`` (the default, and what ``.ci/run`` uses): derandomized — every run draws the same
 examples, so the suite cannot fail by chance; 30 examples per test.
+``seeds``: the ``ci`` settings with the seed left free, for repeating the whole suite under
+many seeds (``HYPOTHESIS_PROFILE=seeds pytest --hypothesis-seed=N``; ``benchmarks/seeds.sh``).
 ``random``: a fresh random seed each run and more examples (``HYPOTHESIS_PROFILE=random``,
 for local bug hunting). Failing examples are stored in ``.hypothesis/`` and replayed first on
 the next run under either profile.
@@ -19,6 +21,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.register_profile("seeds", max_examples=30, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 settings.register_profile("random", max_examples=100, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow], print_blob=True)

@@ -405,7 +405,8 @@ def _skeleton_tiles(net, DA, Db, t: Tolerance, max_regions, time_limit, progress
     across tile cuts: regions are convex) are returned. None on a degeneracy.
     """
     t0 = time.perf_counter()
-    deadline = None if time_limit is None else t0 + time_limit
+    # a tenth of the time is kept for merging the finished tiles
+    deadline = None if time_limit is None else t0 + 0.9 * time_limit
     if time_limit is not None:  # a quarter of the time for the whole domain at once (no tiling cost)
         whole = _job(net, DA, Db, np.zeros((0, DA.shape[1])), np.zeros(0), t, max_regions,
                      0.25 * time_limit, method.value, allow_lp=False)
@@ -620,62 +621,67 @@ def merge_results(net, DA, Db, results: list[TraversalResult], tol: Tolerance, *
     """
     N, d = net.n_neurons, net.input_dim
     m_dom = len(Db)
-    keys_all: dict[bytes, np.ndarray] = {}
-    point_of: dict[bytes, np.ndarray] = {}
-    recompute: set = set()
-    for r in results:
-        cut = r.touches_cut if r.touches_cut is not None else np.ones(len(r.patterns), bool)
-        for k, p, x, c in zip(pattern_keys(r.patterns), r.patterns, r.points, cut):
-            if k in keys_all or c:
-                recompute.add(k)
-            keys_all.setdefault(k, p)
-            point_of.setdefault(k, x)
-    keys = sorted(keys_all)
-    index = {k: i for i, k in enumerate(keys)}
-    R = len(keys)
-    patterns = np.array([keys_all[k] for k in keys], dtype=bool).reshape(R, N)
+    pats = [np.asarray(r.patterns, bool).reshape(-1, N) for r in results]
+    sizes = np.array([len(p) for p in pats], np.int64)
+    allP = np.concatenate(pats) if pats else np.zeros((0, N), bool)
+    allX = np.concatenate([np.asarray(r.points, float).reshape(-1, d) for r in results]) \
+        if results else np.zeros((0, d))
+    cut = np.concatenate([r.touches_cut if r.touches_cut is not None else np.ones(len(p), bool)
+                          for r, p in zip(results, pats)]) if results else np.zeros(0, bool)
+    # one region per distinct pattern, in the order of the packed keys (as pattern_keys sorts)
+    packed = np.packbits(allP, axis=1)
+    if len(packed):
+        _, first, inv, counts = np.unique(packed, axis=0, return_index=True, return_inverse=True,
+                                          return_counts=True)
+        inv = inv.reshape(-1)
+    else:
+        first, inv, counts = (np.zeros(0, np.int64),) * 3
+    R = len(first)
+    patterns = allP[first].reshape(R, N)
+    recompute = counts > 1
+    np.logical_or.at(recompute, inv, cut)
     # interior points: the whole region's Chebyshev centre (same LP as a single job)
-    points = np.zeros((R, d))
-    radii = np.zeros(R)
-    from ._highs import TinyLP
-    from ._lp_traversal import region_rows
+    points = allX[first].reshape(R, d).copy()
+    radii = np.full(R, np.nan)
+    if recompute_points and recompute.any():
+        from ._highs import TinyLP
+        from ._lp_traversal import region_rows
 
-    for i, (k, p) in enumerate(zip(keys, patterns)):
-        if k not in recompute or not recompute_points:
-            points[i], radii[i] = point_of[k], np.nan
-            continue
-        A, b = region_rows(net, p, DA, Db)
-        nr = np.linalg.norm(A, axis=1)
-        ok = nr > tol.zero_atol
-        lp = TinyLP(A[ok] / nr[ok, None], b[ok] / nr[ok], np.ones(int(ok.sum())), np.inf, tol)
-        c = np.zeros(d + 1)
-        c[-1] = -1.0
-        st, z, _ = lp.solve(c)
-        points[i], radii[i] = z[:d], z[-1]
-    rows: set = set()
-    complete = True
-    reason = None
+        for i in np.flatnonzero(recompute).tolist():
+            A, b = region_rows(net, patterns[i], DA, Db)
+            nr = np.linalg.norm(A, axis=1)
+            ok = nr > tol.zero_atol
+            lp = TinyLP(A[ok] / nr[ok, None], b[ok] / nr[ok], np.ones(int(ok.sum())), np.inf, tol)
+            c = np.zeros(d + 1)
+            c[-1] = -1.0
+            st, z, _ = lp.solve(c)
+            points[i], radii[i] = z[:d], z[-1]
     methods = sorted({str(r.stats.get("method", "lp")) for r in results}) or ["lp"]
-    stats = {"method": "+".join(methods), "jobs": n_jobs, "lps": 0, "recomputed_points": len(recompute)}
-    for r in results:
-        complete &= r.complete
-        reason = reason or r.reason
-        stats["lps"] += r.stats.get("lps", 0)
-        loc = [index[k] for k in pattern_keys(r.patterns)] if len(r.patterns) else []
-        for a, b_, lab in r.facets.tolist():
-            A_ = loc[a]
-            if b_ >= 0:
-                B_ = loc[b_]
-                rows.add((min(A_, B_), max(A_, B_), lab))
-            elif -1 - lab < m_dom:
-                rows.add((A_, -1, lab))
-        for a, lab, q in r.external:
+    stats = {"method": "+".join(methods), "jobs": n_jobs, "lps": 0,
+             "recomputed_points": int(recompute.sum())}
+    complete = all(r.complete for r in results)
+    reason = next((r.reason for r in results if r.reason), None)
+    stats["lps"] = sum(r.stats.get("lps", 0) for r in results)
+    index = {k: i for i, k in enumerate(pattern_keys(patterns))} if any(r.external for r in results) \
+        else {}
+    blocks = [np.zeros((0, 3), np.int64)]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    for j, r in enumerate(results):
+        loc = inv[offsets[j]: offsets[j + 1]]
+        F = np.asarray(r.facets, np.int64).reshape(-1, 3)
+        inner = F[:, 1] >= 0
+        a, b_ = loc[F[inner, 0]], loc[F[inner, 1]]
+        blocks.append(np.stack([np.minimum(a, b_), np.maximum(a, b_), F[inner, 2]], axis=1))
+        dom = ~inner & (-1 - F[:, 2] < m_dom)
+        blocks.append(np.stack([loc[F[dom, 0]], np.full(int(dom.sum()), -1), F[dom, 2]], axis=1))
+        ext = []
+        for a_, lab, q in r.external:
             kq = pattern_keys(q)[0]
-            if kq in index and index[kq] != loc[a]:
-                A_, B_ = loc[a], index[kq]
-                rows.add((min(A_, B_), max(A_, B_), lab))
+            if kq in index and index[kq] != loc[a_]:
+                ext.append((min(loc[a_], index[kq]), max(loc[a_], index[kq]), lab))
             elif kq not in index:  # partial run: a facet to a region not enumerated
-                rows.add((loc[a], -1, lab))
-    facets = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
+                ext.append((loc[a_], -1, lab))
+        blocks.append(np.array(ext, np.int64).reshape(-1, 3))
+    facets = np.unique(np.concatenate(blocks).astype(np.int64), axis=0).reshape(-1, 3)
     stats["seconds"] = seconds
     return TraversalResult(patterns, points, radii, facets, complete, reason, stats)

@@ -72,6 +72,8 @@ _ONE = np.uint64(1)
 _CHUNK = 1 << 20  # rows per chunk in memory-heavy vectorized passes
 _IDX = np.int32  # vertex indices (int64 above 2**31 - 1 vertices is not supported)
 _MAX_EXACT = 20000  # near ties decided exactly before giving up (degenerate)
+#: the region phase takes about this multiple of the skeleton's time (0.5-1.6 measured)
+_REGION_PHASE = 1.0
 _VERIFY_ALL = 100_000  # interior points checked on a general network (an even sample beyond)
 _HASH_SEED = 0x5EED
 
@@ -577,9 +579,14 @@ class _Run:
                 bar.close()
         for g in (self.X, self.Z, self.P, self.EA, self.EB):
             g.shrink()
-        self.stats.update(n_vertices=self.X.n, n_edges=self.EA.n,
-                          seconds_skeleton=time.perf_counter() - self.t0,
+        elapsed = time.perf_counter() - self.t0
+        self.stats.update(n_vertices=self.X.n, n_edges=self.EA.n, seconds_skeleton=elapsed,
                           regions_incremental=self.count)
+        if self.time_limit is not None and (1.0 + _REGION_PHASE) * elapsed > self.time_limit:
+            # the region phase would not end in time: stop now rather than overrun the limit
+            log.info("skeleton: %.1f s of a %.1f s limit used; the region phase would not fit",
+                     elapsed, self.time_limit)
+            return self._stop_late()
         return self._regions()
 
     # ------------------------------------------------------ one neuron step
@@ -989,6 +996,9 @@ class _Run:
             x = points[s: s + step]
             if not self.N:
                 continue
+            if s and self._late():  # out of time: the check stops here (stats say how far it went)
+                self.stats["points_check_stopped"] = True
+                break
             z, sc = net.values_and_scales(x)
             rel = np.abs(z) / np.maximum(sc, 1e-300)
             margin_min = min(margin_min, float(rel.min()))
