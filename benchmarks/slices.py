@@ -196,7 +196,7 @@ def main() -> None:
         print(f"| {name} | {r['n_regions']:,}{'' if r['complete'] else ' (incomplete)'} | "
               f"{r['process_seconds']:.1f} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | "
               f"{sc.get('n_regions', sc.get('error', '–'))} | "
-              f"{sc.get('process_seconds', float('nan')):.1f} |")
+              f"{format(sc['process_seconds'], '.1f') if 'process_seconds' in sc else '–'} |")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -21,7 +21,8 @@ one-sample batch, which is what the graph computes for one sample. Convolutions 
 pooling need their tensor's axis 0 to be the batch of one; applied to a tensor whose
 leading axis is longer they are an error.
 
-``onnx`` is imported only when these functions are called.
+Reading never imports the ``onnx`` package (``import onnx`` takes about 0.6 s):
+:mod:`relugeom.network._onnx_wire` decodes the file. Writing imports it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ..errors import NetworkError, UnsupportedLayerError
 from ._graph import Network
 from ._layers import Layer, _Builder, _lower_one
 from ._network import ReLUNetwork
+from ._onnx_wire import ONNX_NP_DTYPES, Model, WireError, parse_model, tensor_to_array
 
 __all__ = ["load_onnx", "save_onnx", "SUPPORTED_OPS"]
 
@@ -301,10 +303,10 @@ def _auto_pads(auto_pad: str, spatial, kernel, strides, dilations, pads) -> tupl
 
 
 # ================================================================== constant folding
-def _np_dtype(onnx: Any, to: int) -> Any:
+def _np_dtype(to: int) -> Any:
     try:
-        return onnx.helper.tensor_dtype_to_np_dtype(int(to))
-    except Exception:  # noqa: BLE001 - onnx raises KeyError or ValueError by version
+        return ONNX_NP_DTYPES[int(to)]
+    except KeyError:
         raise ValueError(f"cast to the ONNX element type {to}") from None
 
 
@@ -332,9 +334,8 @@ class _Unsupported(Exception):
     """Raised by the folding code for an operator it cannot evaluate."""
 
 
-def _fold(onnx: Any, op: str, x: list[Any], attrs: dict[str, Any], n_out: int, opset: int) -> list[np.ndarray]:
+def _fold(op: str, x: list[Any], attrs: dict[str, Any], n_out: int, opset: int) -> list[np.ndarray]:
     """Evaluate a node whose inputs are all constants."""
-    nh = onnx.numpy_helper
 
     def arg(i: int, default: Any = None) -> Any:
         return x[i] if i < len(x) and x[i] is not None else default
@@ -345,7 +346,7 @@ def _fold(onnx: Any, op: str, x: list[Any], attrs: dict[str, Any], n_out: int, o
         return [x[0]] + ([np.ones(x[0].shape, bool)] if n_out > 1 else [])
     if op == "Constant":
         if "value" in attrs:
-            return [nh.to_array(attrs["value"])]
+            return [tensor_to_array(attrs["value"])]
         for key, dt in (("value_float", np.float32), ("value_floats", np.float32),
                         ("value_int", np.int64), ("value_ints", np.int64)):
             if key in attrs:
@@ -353,10 +354,10 @@ def _fold(onnx: Any, op: str, x: list[Any], attrs: dict[str, Any], n_out: int, o
         raise _Unsupported(f"Constant with attributes {sorted(attrs)} (sparse and string constants "
                            "are not supported)")
     if op == "ConstantOfShape":
-        v = nh.to_array(attrs["value"]).reshape(-1)[:1] if "value" in attrs else np.zeros(1, np.float32)
+        v = tensor_to_array(attrs["value"]).reshape(-1)[:1] if "value" in attrs else np.zeros(1, np.float32)
         return [np.full(tuple(_ints(x[0])), v[0], dtype=v.dtype)]
     if op in ("Cast", "CastLike"):
-        dt = x[1].dtype if op == "CastLike" else _np_dtype(onnx, attrs["to"])
+        dt = x[1].dtype if op == "CastLike" else _np_dtype(attrs["to"])
         return [x[0].astype(dt)]
     if op == "Shape":
         s = np.array(x[0].shape, dtype=np.int64)
@@ -508,8 +509,7 @@ class _Fail(Exception):
 
 
 class _Reader:
-    def __init__(self, onnx: Any, opset: int, full_input: tuple[int, ...], batch: bool):
-        self.onnx = onnx
+    def __init__(self, opset: int, full_input: tuple[int, ...], batch: bool):
         self.opset = opset
         self.batch = batch
         self.input_shape = self.store(full_input)
@@ -766,10 +766,10 @@ class _Reader:
                         "operators only)")
         if op in ("Shape", "Size") and args and isinstance(args[0], _T):
             dummy = np.broadcast_to(np.uint8(0), args[0].shape)
-            return _fold(self.onnx, op, [dummy], attrs, len(node.output), self.opset)
+            return _fold(op, [dummy], attrs, len(node.output), self.opset)
         if not any(isinstance(a, _T) for a in args):
             try:
-                return _fold(self.onnx, op, args, attrs, len(node.output), self.opset)
+                return _fold(op, args, attrs, len(node.output), self.opset)
             except _Unsupported as exc:
                 raise _Fail(str(exc)) from None
         handler = getattr(self, "op_" + op, None)
@@ -1223,52 +1223,75 @@ def _why_unsupported(op: str) -> str:
 
 
 # ====================================================================== loading
-def _read_model(onnx: Any, source: Any) -> tuple[Any, str]:
+#: ONNX files larger than this are refused (protobuf's own limit for one message)
+MAX_ONNX_BYTES = 2 ** 31
+
+
+def _read_model(source: Any) -> tuple[Model, str]:
+    """Decode a model from a path, bytes or an ``onnx.ModelProto`` (re-serialized)."""
+    base = None
     if isinstance(source, (str, os.PathLike)):
         where = str(source)
         p = Path(source)
         if not p.is_file():
             raise FileNotFoundError(f"ONNX file not found: '{where}'")
-        try:
-            model = onnx.load(str(p), load_external_data=False)
-        except Exception as exc:  # noqa: BLE001 - onnx raises DecodeError and friends
-            raise NetworkError(f"cannot read ONNX file '{where}': {exc}") from None
-        _load_external(onnx, model, p.parent, where)
-        return model, where
-    if isinstance(source, onnx.ModelProto):
-        return source, "ONNX model"
-    if isinstance(source, (bytes, bytearray)):
-        model = onnx.ModelProto()
-        try:
-            model.ParseFromString(bytes(source))
-        except Exception as exc:  # noqa: BLE001
-            raise NetworkError(f"cannot read ONNX model bytes: {exc}") from None
-        return model, "ONNX model"
-    raise TypeError(f"load_onnx expects a path or an onnx.ModelProto; got {type(source).__name__}")
+        size = p.stat().st_size
+        if size > MAX_ONNX_BYTES:
+            raise NetworkError(f"cannot read ONNX file '{where}': {size:,} bytes, more than the "
+                               f"{MAX_ONNX_BYTES:,} an ONNX file can hold (weights go in external data)")
+        data, base = p.read_bytes(), p.parent
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        where, data = "ONNX model", bytes(source)
+    elif callable(getattr(source, "SerializeToString", None)) and hasattr(source, "graph"):
+        where, data = "ONNX model", source.SerializeToString()  # an onnx.ModelProto
+    else:
+        raise TypeError(f"load_onnx expects a path, bytes or an onnx.ModelProto; got {type(source).__name__}")
+    try:
+        model = parse_model(data)
+    except WireError as exc:
+        what = f"ONNX file '{where}'" if base is not None else "ONNX model bytes"
+        raise NetworkError(f"cannot read {what}: {exc}") from None
+    if model.graph is None:
+        raise NetworkError(f"{where}: the model has no graph")
+    _load_external(model, base, where)
+    return model, where
 
 
-def _load_external(onnx: Any, model: Any, base: Path, where: str) -> None:
+def _load_external(model: Model, base: Path | None, where: str) -> None:
     """Load external tensor data, only from files inside the model's folder."""
-    ext = [t for t in model.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+    ext = [t for t in model.graph.initializer if t.data_location == 1]
     if not ext:
         return
+    if base is None:
+        raise NetworkError(f"{where}: tensor '{ext[0].name}' keeps its data in an external file; "
+                           "load the model from its path")
     root = base.resolve()
     for t in ext:
-        loc = {e.key: e.value for e in t.external_data}.get("location", "")
+        loc = t.external_data.get("location", "")
         target = (root / loc).resolve()
         if not loc or os.path.isabs(loc) or root not in target.parents or not target.is_file():
             raise NetworkError(f"{where}: the external data '{loc}' of tensor '{t.name}' is not a "
                                "file beside the model")
-    try:
-        onnx.external_data_helper.load_external_data_for_model(model, str(root))
-    except Exception as exc:  # noqa: BLE001
-        raise NetworkError(f"{where}: cannot read external tensor data: {exc}") from None
+        try:
+            offset = int(t.external_data.get("offset", 0) or 0)
+            length = t.external_data.get("length")
+            size = target.stat().st_size
+            n = size - offset if length in (None, "") else int(length)
+            if offset < 0 or n < 0 or offset + n > size:
+                raise ValueError(f"offset {offset} and length {n} lie outside the file ({size} bytes)")
+            with open(target, "rb") as fh:
+                fh.seek(offset)
+                t.raw_data = fh.read(n)
+        except (OSError, ValueError) as exc:
+            raise NetworkError(f"{where}: cannot read the external data of tensor '{t.name}': "
+                               f"{exc}") from None
+        t.data_location = 0
 
 
-def _opset_of(model: Any) -> int:
-    for o in model.opset_import:
-        if o.domain in ("", "ai.onnx"):
-            return int(o.version)
+def _opset_of(model: Model) -> int:
+    for domain, version in model.opset_import:
+        if domain in ("", "ai.onnx"):
+            return int(version)
     return 1
 
 
@@ -1291,13 +1314,12 @@ MAX_INPUT_ENTRIES = 2 ** 26
 
 def _input_shape(value_info: Any, where: str) -> tuple[tuple[int, ...], bool]:
     """Full input shape with a batch of one, and whether axis 0 is a batch axis."""
-    t = value_info.type.tensor_type
-    if not value_info.type.HasField("tensor_type") or not t.HasField("shape"):
+    if not value_info.is_tensor or value_info.shape is None:
         raise NetworkError(f"{where}: the input '{value_info.name}' has no shape; relugeom needs the "
                            "input size to build the first layer")
     dims, free = [], []
-    for d in t.shape.dim:
-        known = d.HasField("dim_value") and d.dim_value > 0
+    for d in value_info.shape:
+        known = d.dim_value is not None and d.dim_value > 0
         dims.append(int(d.dim_value) if known else 1)
         free.append(not known)
     if any(free[1:]):
@@ -1448,18 +1470,16 @@ def load_onnx(source: str | os.PathLike | Any) -> Network:
     ...
     relugeom.errors.UnsupportedLayerError: ONNX node 's1' (Sigmoid) is not supported: Sigmoid is not piecewise linear
     """
-    onnx = _import_onnx()
-    model, where = _read_model(onnx, source)
+    model, where = _read_model(source)
     graph = model.graph
     opset = _opset_of(model)
     if not 7 <= opset <= 21:
         log.info("%s: opset %d (relugeom is tested on opsets 7 to 21)", where, opset)
-    nh = onnx.numpy_helper
     env: dict[str, Any] = {}
     for t in graph.initializer:
         try:
-            env[t.name] = nh.to_array(t)
-        except Exception as exc:  # noqa: BLE001
+            env[t.name] = tensor_to_array(t)
+        except (WireError, ValueError, MemoryError) as exc:
             raise NetworkError(f"{where}: cannot read the initializer '{t.name}': {exc}") from None
     real = [i for i in graph.input if i.name not in env]
     if len(real) != 1:
@@ -1469,7 +1489,7 @@ def load_onnx(source: str | os.PathLike | Any) -> Network:
         raise NetworkError(f"{where}: expected one graph output; got {[o.name for o in graph.output]}")
     inp, out_name = real[0], graph.output[0].name
     full, batch = _input_shape(inp, where)
-    reader = _Reader(onnx, opset, full, batch)
+    reader = _Reader(opset, full, batch)
     env[inp.name] = _T(0, full)
     for node in _topo_order(graph, out_name, where):
         name = node.name or (node.output[0] if node.output else "?")
@@ -1480,7 +1500,7 @@ def load_onnx(source: str | os.PathLike | Any) -> Network:
             raise NetworkError(f"{where}: node '{name}' ({node.op_type}) reads {exc.args[0]!r}, "
                                "which no node, initializer or input provides") from None
         try:
-            attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            attrs = {a.name: a.value for a in node.attribute}
             outs = reader.run(node, args, attrs)
         except _Fail as exc:
             raise UnsupportedLayerError(f"ONNX node '{name}' ({node.op_type}) is not supported: {exc}") from None
