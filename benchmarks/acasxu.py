@@ -8,11 +8,14 @@ Usage::
     python benchmarks/acasxu.py                    # the 19 instances of the issue's Speed list
     python benchmarks/acasxu.py --all --timeout 116
     python benchmarks/acasxu.py --instances 1_1:1 3_3:2
-    python benchmarks/acasxu.py --nnenum /work/peers/nnenum   # side by side (its own deps)
+    python benchmarks/acasxu.py --nnenum /work/peers/nnenum --nnenum-python /work/peers/nnenum-venv/bin/python
 
-Each instance runs in a fresh single-threaded subprocess (BLAS threads = 1, as nnenum was
-measured single-process; ``--no-subprocess`` runs in-process), and the time includes loading
-the network and the property but not Python start-up.
+Each instance runs as a whole process, cold and single-threaded (BLAS threads = 1), exactly
+as a user runs it: ``python -m relugeom verify NET PROP --time-limit T``. The "process s"
+column is that process's wall time from launch to exit (Python start-up, imports, loading
+the network and the property, the check); nnenum (``--nnenum``) is timed the same way, side
+by side. The time relugeom reports for the check itself stands beside it ("check s").
+``--no-subprocess`` runs in this process instead (no start-up; for profiling only).
 """
 
 from __future__ import annotations
@@ -75,41 +78,47 @@ def run_one(net: str, prop: int, timeout: float, seed: int) -> dict:
 
 
 def run_subprocess(net: str, prop: int, timeout: float, seed: int) -> dict:
-    code = ("import json,sys; sys.path.insert(0, %r); import acasxu; "
-            "print(json.dumps(acasxu.run_one(%r, %d, %r, %d)))"
-            % (str(Path(__file__).parent), net, prop, timeout, seed))
+    """One instance as a whole ``python -m relugeom verify`` process, timed from launch to exit."""
+    cmd = [sys.executable, "-m", "relugeom", "verify", str(onnx_path(net)),
+           str(DATA / f"prop_{prop}.vnnlib"), "--time-limit", str(timeout), "--seed", str(seed)]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    t0 = time.perf_counter()
     try:
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=timeout + 60, env=env)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60, env=env)
     except subprocess.TimeoutExpired:
-        return {"verdict": "timeout", "seconds": timeout + 60, "reason": "killed"}
-    if out.returncode != 0:
-        return {"verdict": "error", "seconds": float("nan"), "reason": out.stderr.strip()[-300:]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        return {"verdict": "timeout", "seconds": timeout + 60, "check_seconds": float("nan"),
+                "reason": "killed"}
+    wall = time.perf_counter() - t0
+    lines = out.stdout.strip().splitlines()
+    if out.returncode not in (0, 1) or not lines:  # exit code 1: a counterexample found
+        return {"verdict": "error", "seconds": wall, "check_seconds": float("nan"),
+                "reason": out.stderr.strip()[-300:]}
+    check = next((float(x.split()[1]) for x in lines if x.startswith("seconds ")), float("nan"))
+    return {"verdict": lines[0].strip(), "seconds": wall, "check_seconds": check,
+            "reason": lines[1] if len(lines) > 2 else ""}
 
 
-def run_nnenum(path: str, net: str, prop: int, timeout: float) -> tuple[str, float]:
+def run_nnenum(path: str, net: str, prop: int, timeout: float, python: str = sys.executable) -> tuple[str, float]:
     """Run nnenum (a local checkout with its own dependencies) on one instance, one process.
 
     Its verdict is read from the result file it writes (``holds`` / ``violated`` /
     ``timeout`` / ...), as the VNN-COMP scripts do."""
     import tempfile
 
-    t0 = time.monotonic()
+    t0 = time.perf_counter()
     env = dict(os.environ, PYTHONPATH=str(Path(path) / "src"), OPENBLAS_NUM_THREADS="1",
                OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     with tempfile.TemporaryDirectory() as tmp:
         res_file = Path(tmp) / "result.txt"
         try:
-            subprocess.run([sys.executable, "-m", "nnenum.nnenum", str(onnx_path(net)),
+            subprocess.run([python, "-m", "nnenum.nnenum", str(onnx_path(net)),
                             str(DATA / f"prop_{prop}.vnnlib"), str(int(timeout)), str(res_file), "1"],
                            capture_output=True, text=True, timeout=timeout + 30, env=env)
             word = res_file.read_text().strip() if res_file.exists() else "error"
             verdict = {"holds": "unsat", "violated": "sat"}.get(word, word)
         except subprocess.TimeoutExpired:
             verdict = "timeout"
-    return verdict, time.monotonic() - t0
+    return verdict, time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per instance (default 300)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--nnenum", help="path of an nnenum checkout to run side by side")
+    ap.add_argument("--nnenum-python", default=sys.executable,
+                    help="interpreter with nnenum's dependencies (default: this one)")
     ap.add_argument("--no-subprocess", action="store_true")
     args = ap.parse_args(argv)
     exp = expected()
@@ -129,11 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         todo = all_instances()
     else:
         todo = [(n, p) for n, p, _ in SPEED_LIST]
-    head = f"{'net':>5} {'prop':>4} {'verdict':>8} {'expected':>8} {'seconds':>8} {'nnenum(issue)':>13}"
+    head = (f"{'net':>5} {'prop':>4} {'verdict':>8} {'expected':>8} {'process s':>9} {'check s':>8} "
+            f"{'nnenum(issue)':>13}")
     if args.nnenum:
         head += f" {'nnenum':>8} {'nn-sec':>7}"
     print(head)
     n_ok = n_wrong = 0
+    total = total_peer = 0.0
     for net, prop in todo:
         run = run_one if args.no_subprocess else run_subprocess
         r = run(net, prop, args.timeout, args.seed)
@@ -145,14 +158,20 @@ def main(argv: list[str] | None = None) -> int:
                 n_wrong += 1
         refs = ref.get((net, prop), "")
         refs = "" if refs == "" else (">300" if refs is None else f"{refs:.1f}")
-        line = f"{net:>5} {prop:>4} {r['verdict']:>8} {e:>8} {r['seconds']:8.2f} {refs:>13}"
+        total += r["seconds"]
+        line = (f"{net:>5} {prop:>4} {r['verdict']:>8} {e:>8} {r['seconds']:9.2f} "
+                f"{r.get('check_seconds', r['seconds']):8.2f} {refs:>13}")
         if args.nnenum:
-            v, s = run_nnenum(args.nnenum, net, prop, args.timeout)
+            v, s = run_nnenum(args.nnenum, net, prop, args.timeout, args.nnenum_python)
+            total_peer += s
             line += f" {v:>8} {s:7.2f}"
         if r["verdict"] not in ("sat", "unsat"):
             line += f"   ({r.get('reason', '')[:60]})"
         print(line, flush=True)
     print(f"solved correctly: {n_ok}, wrong: {n_wrong}, unsolved: {len(todo) - n_ok - n_wrong}")
+    how = "in-process" if args.no_subprocess else "whole processes, start-up included"
+    print(f"relugeom: {total:.1f} s summed over {len(todo)} instances ({how})"
+          + (f"; nnenum: {total_peer:.1f} s (whole processes)" if args.nnenum else ""))
     return 0 if n_wrong == 0 else 1
 
 
