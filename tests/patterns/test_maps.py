@@ -87,7 +87,12 @@ def test_grading_is_respected(widths, blocks, bias, rng):
         expected = phi.evaluate(th) * np.prod(t[None, :] ** G, axis=1)
         assert np.allclose(phi.evaluate(th2), expected)
         assert phi.homogeneous
-        assert all(len(E) > 0 or True for E in exps)
+        # every term is one path: multilinear, and at most one parameter of each layer
+        layers = [sl for sl in list(lay.W_slices) + list(lay.b_slices) if sl is not None]
+        for E in exps:
+            assert E.shape[1] == phi.n_params and np.all((E == 0) | (E == 1))
+            for a, b in layers:
+                assert np.all(E[:, a:b].sum(axis=1) <= 1)
 
 
 def test_theta_network_round_trip(rng):

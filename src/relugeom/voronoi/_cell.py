@@ -43,7 +43,7 @@ from .._tol import Tolerance, resolve
 from .._validation import as_array
 from ..polyhedra import HPolytope, generators
 from ._metric import Metric, MetricKind, as_metric
-from ._models import FiniteModel, Model, ToricModel, as_model
+from ._models import ConeUnionModel, FiniteModel, Model, ToricModel, as_model
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +319,7 @@ def voronoi_cell(model: object, q: object, *, metric: object = "euclidean", thet
     if isinstance(mdl, ToricModel) and not is_log:
         raise ValueError("a ToricModel has log-likelihood cells only; use metric='log' "
                          "(or a ParametrizedModel for Euclidean cells)")
-    if is_log and mdl.__class__.__name__ == "ConeUnionModel":
+    if is_log and isinstance(mdl, ConeUnionModel):
         raise ValueError("ReLU output sets (ConeUnionModel) support Euclidean and Q-weighted cells only")
     if max_cuts < 0 or max_iterations < 1:
         raise ValueError("max_cuts must be >= 0 and max_iterations >= 1")
