@@ -85,7 +85,7 @@ def _import_onnx() -> Any:
         from onnx import numpy_helper  # noqa: F401
     except ImportError:  # pragma: no cover - exercised only without onnx
         raise ImportError(
-            "reading and writing ONNX files needs the onnx package: pip install onnx"
+            "writing ONNX files needs the onnx package: pip install onnx"
         ) from None
     return onnx
 
