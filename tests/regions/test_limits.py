@@ -79,8 +79,12 @@ def test_interrupt_stops_the_worker_processes(tmp_path):
     net = random_network((4, 40, 40, 1), rng=0)
     path = tmp_path / "n.npz"
     net.to_npz(path)
+    # as from a terminal: SIGINT at its default (a run started in the background, as a CI
+    # script may start the suite, inherits SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt)
     p = subprocess.Popen([sys.executable, "-m", "relugeom.cli.main", "regions", str(path), "--jobs", "2",
-                          "--method", "lp", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          "--method", "lp", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     kids = []
     try:
         deadline = time.time() + 60
