@@ -145,3 +145,12 @@ def test_slice_mnist_through_three_vnnlib_images(tmp_path, capsys):
     cx = RegionComplex.from_json(out, net)
     np.testing.assert_array_equal(classes, net(cx.to_ambient(cx.points)).argmax(axis=1))
     assert png.stat().st_size > 50_000
+
+
+def test_python_dash_m_relugeom_is_the_command_line():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "relugeom", "verify", "--help"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("usage: relugeom verify")
