@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from relugeom.errors import NetworkError, ParseError, UnsupportedLayerError
-from relugeom.network import (ReLUNetwork, load_network, load_npz, load_nnet, load_onnx,
+from relugeom.network import (ReLUNetwork, load_network, load_npz, load_nnet, load_onnx, read_nnet,
                               save_nnet, save_npz, save_onnx)
 from relugeom.network._examples import random_network
 from conftest import shared_path
@@ -475,8 +475,12 @@ def test_nnet_normalisation_semantics(tmp_path):
         x = (np.clip(x, mins, maxs) - mean) / rng_
         return (W2 @ np.maximum(W1 @ x + b1, 0) + b2) * range_out + mean_out
 
-    net, (lo, hi) = load_nnet(p, return_bounds=True)
+    f = read_nnet(p)
+    net, lo, hi = f.network, f.lo, f.hi
     assert net.widths == (2, 3, 1)
+    with pytest.warns(FutureWarning, match="read_nnet"):  # the old spelling still works
+        old_net, (old_lo, _) = load_nnet(p, return_bounds=True)
+    assert old_net == net and np.array_equal(old_lo, lo)
     np.testing.assert_array_equal(lo, mins)
     np.testing.assert_array_equal(hi, maxs)
     X = np.random.default_rng(0).uniform(mins, maxs, size=(100, 2))
@@ -485,7 +489,8 @@ def test_nnet_normalisation_semantics(tmp_path):
     x = np.array([30.0, 3.0])
     assert not np.isclose(net(x)[0], reference(x)[0])
     # normalize=False: the stored network, on normalised inputs, box in normalised coordinates
-    raw, (nlo, nhi) = load_nnet(p, normalize=False, return_bounds=True)
+    g = read_nnet(p, normalize=False)
+    raw, nlo, nhi = g.network, g.lo, g.hi
     assert raw == ReLUNetwork([W1, W2], [b1, b2])
     np.testing.assert_allclose(nlo, (mins - mean) / rng_)
     np.testing.assert_allclose(nhi, (maxs - mean) / rng_)

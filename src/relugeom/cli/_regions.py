@@ -211,11 +211,11 @@ def run(args: argparse.Namespace) -> int:
     default = None
     if Path(args.net).suffix.lower() == ".nnet":
         # .nnet files carry their input box; the network is exact (unclipped) inside it
-        from ..network import load_nnet
+        from ..network import read_nnet
         from ..polyhedra import Box
 
-        net, (lo, hi) = load_nnet(args.net, return_bounds=True)
-        default = Box(lo, hi)
+        f = read_nnet(args.net)
+        net, default = f.network, Box(f.lo, f.hi)
     else:
         net = load_network(args.net)
     t_load = time.perf_counter() - t0

@@ -21,7 +21,7 @@ from ._examples import example_network, random_network
 
 __all__ = ["Network", "NetworkBuilder", "Layer", "ReLUNetwork", "as_network", "as_relu_network", "load_network",
            "load_npz", "save_npz", "example_network", "random_network",
-           "load_onnx", "save_onnx", "load_nnet", "save_nnet", "from_torch", "to_torch"]
+           "load_onnx", "save_onnx", "load_nnet", "read_nnet", "save_nnet", "from_torch", "to_torch"]
 
 
 def __getattr__(name: str):  # lazy optional loaders (torch/onnx import only on use)
@@ -29,7 +29,7 @@ def __getattr__(name: str):  # lazy optional loaders (torch/onnx import only on 
         from . import _onnx
 
         return getattr(_onnx, name)
-    if name in ("load_nnet", "save_nnet"):
+    if name in ("load_nnet", "read_nnet", "NNetFile", "save_nnet"):
         from . import _nnet
 
         return getattr(_nnet, name)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -39,7 +40,7 @@ import numpy as np
 from ..errors import NetworkError, ParseError
 from ._network import ReLUNetwork
 
-__all__ = ["load_nnet", "save_nnet", "MAX_NNET_BYTES"]
+__all__ = ["load_nnet", "read_nnet", "NNetFile", "save_nnet", "MAX_NNET_BYTES"]
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,26 @@ def _short(values: list) -> str:
     return str(values) if len(values) <= 10 else str(values[:10])[:-1] + ", …]"
 
 
-def load_nnet(
-    path: str | os.PathLike,
-    *,
-    normalize: bool = True,
-    return_bounds: bool = False,
-) -> ReLUNetwork | tuple[ReLUNetwork, tuple[np.ndarray, np.ndarray]]:
-    r"""Read a network from an ``.nnet`` file (the ACAS Xu text format).
+@dataclass(frozen=True)
+class NNetFile:
+    """What an ``.nnet`` file holds: the network and its input box ``[lo, hi]``.
+
+    Examples
+    --------
+    >>> NNetFile(ReLUNetwork([[[1.0]]]), np.zeros(1), np.ones(1)).hi.tolist()
+    [1.0]
+    """
+
+    network: ReLUNetwork
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def load_nnet(path: str | os.PathLike, *, normalize: bool = True,
+              return_bounds: bool = False) -> ReLUNetwork:
+    r"""Read the network of an ``.nnet`` file (the ACAS Xu text format).
+
+    :func:`read_nnet` also gives the file's input box.
 
     Parameters
     ----------
@@ -167,21 +181,11 @@ def load_nnet(
         ``x ↦ range_out · N((x − mean_in) / range_in) + mean_out`` on raw inputs. If False,
         return the stored network ``N`` on normalised inputs, unchanged.
     return_bounds : bool
-        Also return the input box ``(lo, hi)``.
+        Deprecated (a FutureWarning): returns ``(network, (lo, hi))``; use :func:`read_nnet`.
 
     Returns
     -------
-    ReLUNetwork, or (ReLUNetwork, (lo, hi)) when ``return_bounds``
-        With ``normalize=True`` the box is ``[mins, maxs]`` in raw input coordinates; with
-        ``normalize=False`` it is the same box in normalised coordinates,
-        ``[(mins − mean)/range, (maxs − mean)/range]``.
-
-    Notes
-    -----
-    The reference implementation also clips inputs to ``[mins, maxs]`` before normalising.
-    Clipping is not an affine layer, so the returned network is the *unclipped* normalised
-    network; it agrees with the reference on the input box, which ``return_bounds=True``
-    gives (restrict analyses to that box).
+    ReLUNetwork
 
     Raises
     ------
@@ -194,13 +198,59 @@ def load_nnet(
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "t.nnet")
     >>> _ = Path(p).write_text("// toy\n1,1,1,1,\n1,1,\n0,\n-5,\n5,\n1,10,\n2,3,\n4,\n0.5,\n")
-    >>> net, (lo, hi) = load_nnet(p, return_bounds=True)
-    >>> net([[3.0]]).tolist()   # 3 * (4 * (3 - 1) / 2 + 0.5) + 10
+    >>> load_nnet(p)([[3.0]]).tolist()   # 3 * (4 * (3 - 1) / 2 + 0.5) + 10
     [[23.5]]
-    >>> lo.tolist(), hi.tolist()
-    ([-5.0], [5.0])
     >>> load_nnet(p, normalize=False)([[1.0]]).tolist()
     [[4.5]]
+    """
+    f = read_nnet(path, normalize=normalize)
+    if return_bounds:
+        import warnings
+
+        warnings.warn("load_nnet(return_bounds=True) is deprecated: read_nnet(path) gives the "
+                      "network with its box (.network, .lo, .hi)", FutureWarning, stacklevel=2)
+        return f.network, (f.lo, f.hi)  # type: ignore[return-value]
+    return f.network
+
+
+def read_nnet(path: str | os.PathLike, *, normalize: bool = True) -> NNetFile:
+    r"""Read an ``.nnet`` file (the ACAS Xu text format): the network and its input box.
+
+    Parameters
+    ----------
+    path : str or path
+    normalize : bool
+        As in :func:`load_nnet`.
+
+    Returns
+    -------
+    NNetFile
+        ``.network``, and the input box ``.lo``, ``.hi``: ``[mins, maxs]`` in raw input
+        coordinates with ``normalize=True``; with ``normalize=False`` the same box in
+        normalised coordinates, ``[(mins − mean)/range, (maxs − mean)/range]``.
+
+    Notes
+    -----
+    The reference implementation also clips inputs to ``[mins, maxs]`` before normalising.
+    Clipping is not an affine layer, so the network is the *unclipped* normalised network;
+    it agrees with the reference on the input box (restrict analyses to that box).
+
+    Raises
+    ------
+    ParseError
+        For malformed content; the message names the line.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.nnet")
+    >>> _ = Path(p).write_text("// toy\n1,1,1,1,\n1,1,\n0,\n-5,\n5,\n1,10,\n2,3,\n4,\n0.5,\n")
+    >>> f = read_nnet(p)
+    >>> f.network([[3.0]]).tolist(), f.lo.tolist(), f.hi.tolist()
+    ([[23.5]], [-5.0], [5.0])
+    >>> g = read_nnet(p, normalize=False)
+    >>> g.lo.tolist(), g.hi.tolist()   # (±5 - 1) / 2
+    ([-3.0], [2.0])
     """
     p = Path(path)
     with open(p, "rb") as fh:
@@ -247,7 +297,7 @@ def load_nnet(
     except ValueError as exc:  # NetworkError, or an overflow found by compose_input/_output
         raise NetworkError(f"{p}: {exc}") from None
     log.debug("loaded %s: widths %s", p, net.widths)
-    return (net, (lo, hi)) if return_bounds else net
+    return NNetFile(net, lo, hi)
 
 
 def save_nnet(
