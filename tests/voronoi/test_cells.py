@@ -181,6 +181,49 @@ def test_twisted_cubic_log_cells_are_polytopes(rng):
                 assert abs((3 * w[0] + 2 * w[1] + w[2]) / 3 - t) > 1e-6
 
 
+@given(st.integers(1, 6), st.lists(st.floats(0.0, 1.0), min_size=7, max_size=7).filter(lambda v: sum(v) > 0.1))
+def test_binomial_toric_model_mle_is_binomial_of_the_mean(n, w):
+    """Scaled toric model ``p_k = C(n, k) s^(n-k) t^k``: the MLE is Binomial(n, mean count / n)."""
+    from math import comb
+
+    from relugeom.voronoi import ToricModel
+
+    k = np.arange(n + 1)
+    B = ToricModel([n - k, k], coefficients=[comb(n, j) for j in k])
+    u = np.asarray(w[: n + 1]) + 1e-3
+    t = float(k @ u) / (n * u.sum())
+    want = np.array([comb(n, j) * (1 - t) ** (n - j) * t ** j for j in k])
+    np.testing.assert_allclose(B.nearest(u).point, want, atol=1e-9)
+    assert B.contains(want)
+    assert B.contains(np.full(n + 1, 1 / (n + 1))) == (n == 1)  # uniform: binomial only for n = 1
+
+
+def test_binomial_twisted_cubic_log_cell():
+    """The cell of q = Binomial(3, t) is {u in the simplex : mean count = 3t}, exactly."""
+    from relugeom.voronoi import ToricModel
+
+    B = ToricModel([[3, 2, 1, 0], [0, 1, 2, 3]], coefficients=[1, 3, 3, 1])
+    for t in (0.5, 0.3):
+        q = np.array([(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3])
+        cell = voronoi_cell(B, q, metric="log")
+        assert cell.exact and cell.complete and cell.dimension() == 2
+        # vertices: on simplex edges {i, j}, u_i + u_j = 1 and 3 - (mean count) = 3 (1 - t)
+        a = np.array([3.0, 2.0, 1.0, 0.0])
+        want = []
+        for i in range(4):
+            for j in range(i + 1, 4):
+                ui = (3 * (1 - t) - a[j]) / (a[i] - a[j])
+                if -1e-12 <= ui <= 1 + 1e-12:
+                    v = np.zeros(4)
+                    v[i], v[j] = ui, 1 - ui
+                    want.append(tuple(np.round(v, 10)))
+        assert sorted(set(map(tuple, np.round(cell.vertices, 10)))) == sorted(set(want))
+    with pytest.raises(ValueError, match="not a positive point"):   # unit coefficients: not on it
+        voronoi_cell(ToricModel([[3, 2, 1, 0], [0, 1, 2, 3]]), [1 / 8, 3 / 8, 3 / 8, 1 / 8], metric="log")
+    with pytest.raises(ValueError, match="positive"):
+        ToricModel([[1, 0], [0, 1]], coefficients=[1, 0])
+
+
 # ----------------------------------------------------------------- finite sets
 @given(st.integers(0, 10_000), st.sampled_from([2, 3]))
 def test_finite_point_cells(seed, d):

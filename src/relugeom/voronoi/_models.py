@@ -568,19 +568,23 @@ class ConeUnionModel(PolyhedralModel):
 
 # ============================================================================ toric
 class ToricModel(Model):
-    """A log-linear (toric) statistical model ``{p ∈ Δ : log p ∈ rowspan(A) + R·1}``.
+    """A log-linear (toric) statistical model ``{p ∈ Δ : log p − log c ∈ rowspan(A) + R·1}``.
 
     Parameters
     ----------
     A : array_like (k, m)
         Integer (or real) design matrix; the all-ones row is added when it is not in the row
-        span, so ``p ∝ exp(Aᵀθ)``.
+        span, so ``p ∝ c · exp(Aᵀθ)``.
+    coefficients : array_like (m,), optional
+        Positive coefficients ``c`` (a scaled toric model); all ones by default. The binomial
+        twisted cubic, ``p = (s³, 3s²t, 3st², t³)``, has ``A = [[3, 2, 1, 0], [0, 1, 2, 3]]``
+        and ``c = (1, 3, 3, 1)``.
 
     Notes
     -----
-    By Birch's theorem the maximum likelihood estimate of ``u ∈ Δ`` is the unique model point
-    ``p̂`` with ``A p̂ = A u``; hence the logarithmic Voronoi cell of ``q`` is the polytope
-    ``{u ∈ Δ : A u = A q}``, exactly.
+    By Birch's theorem, which holds for every positive ``c``, the maximum likelihood estimate
+    of ``u ∈ Δ`` is the unique model point ``p̂`` with ``A p̂ = A u``; hence the logarithmic
+    Voronoi cell of ``q`` is the polytope ``{u ∈ Δ : A u = A q}``, exactly.
 
     Examples
     --------
@@ -589,9 +593,17 @@ class ToricModel(Model):
     >>> M = ToricModel([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0], [0, 1, 0, 1]])
     >>> np.round(M.nearest([0.1, 0.2, 0.3, 0.4], "log").point, 6).tolist()
     [0.12, 0.18, 0.28, 0.42]
+
+    The binomial model of three trials; its MLE is Binomial(3, θ̂), θ̂ the mean count / 3:
+
+    >>> B = ToricModel([[3, 2, 1, 0], [0, 1, 2, 3]], coefficients=[1, 3, 3, 1])
+    >>> B.contains([1/8, 3/8, 3/8, 1/8])
+    True
+    >>> np.round(B.nearest([0.25, 0.25, 0.25, 0.25]).point, 6).tolist()   # θ̂ = 1/2
+    [0.125, 0.375, 0.375, 0.125]
     """
 
-    def __init__(self, A: object):
+    def __init__(self, A: object, coefficients: object = None):
         A = as_array(A, name="A", ndim=2)
         m = A.shape[1]
         ones = np.ones((1, m))
@@ -600,9 +612,20 @@ class ToricModel(Model):
         A.setflags(write=False)
         self.A = A
         self.dim = m
+        if coefficients is None:
+            c = np.ones(m)
+        else:
+            c = as_array(coefficients, name="coefficients", shape=(m,))
+            if np.any(c <= 0):
+                raise ValueError(f"the coefficients of a toric model must be positive; got {c.tolist()}")
+        c = c.astype(float).copy()
+        c.setflags(write=False)
+        self.coefficients = c
+        self._logc = np.log(c)
 
     def __repr__(self) -> str:
-        return f"ToricModel(A with shape {self.A.shape})"
+        extra = "" if np.all(self.coefficients == 1) else f", coefficients {self.coefficients.tolist()}"
+        return f"ToricModel(A with shape {self.A.shape}{extra})"
 
     def exact_for(self, metric: Metric) -> bool:
         """Exact for ``log`` (a strictly concave problem in log-linear coordinates).
@@ -627,7 +650,7 @@ class ToricModel(Model):
         q = np.asarray(q, dtype=float)
         if np.any(q <= 0) or abs(q.sum() - 1) > t.eval_rtol:
             return False
-        lq = np.log(q)
+        lq = np.log(q) - self._logc
         coef = np.linalg.lstsq(self.A.T, lq, rcond=None)[0]
         return bool(np.linalg.norm(self.A.T @ coef - lq) <= t.eval_rtol * max(1.0, np.abs(lq).max()))
 
@@ -648,9 +671,10 @@ class ToricModel(Model):
         u = u / u.sum()
         A = self.A
         b = A @ u
+        lc = self._logc
         theta = np.zeros(A.shape[0])
         for _ in range(200):
-            z = A.T @ theta
+            z = A.T @ theta + lc
             z -= z.max()
             p = np.exp(z)
             p /= p.sum()
@@ -659,18 +683,19 @@ class ToricModel(Model):
                 break
             Hm = (A * p) @ A.T - np.outer(A @ p, A @ p)
             step = np.linalg.lstsq(Hm, g, rcond=None)[0]
-            # damped Newton on f(θ) = log Σ exp(Aᵀθ) − bᵀθ
-            f0 = np.log(np.exp(A.T @ theta - (A.T @ theta).max()).sum()) + (A.T @ theta).max() - b @ theta
+            # damped Newton on f(θ) = log Σ c exp(Aᵀθ) − bᵀθ
+            z0 = A.T @ theta + lc
+            f0 = np.log(np.exp(z0 - z0.max()).sum()) + z0.max() - b @ theta
             s = 1.0
             while s > 1e-10:
                 th2 = theta - s * step
-                z2 = A.T @ th2
+                z2 = A.T @ th2 + lc
                 f2 = np.log(np.exp(z2 - z2.max()).sum()) + z2.max() - b @ th2
                 if f2 <= f0 + 1e-14 * abs(f0):
                     break
                 s *= 0.5
             theta = theta - s * step
-        z = A.T @ theta
+        z = A.T @ theta + lc
         p = np.exp(z - z.max())
         p /= p.sum()
         return NearestPoint(p, float(met.losses(u[None], p[None])[0]), True, theta=theta)
