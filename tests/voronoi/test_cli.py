@@ -56,3 +56,20 @@ def test_errors(tmp_path, capsys):
     assert main(["voronoi", "halfcircle", "--point", "0.5", "0.5"]) == 1
     err = capsys.readouterr().err
     assert "needs FILE.npy" in err and "not on the model" in err
+
+
+def test_toric_with_coefficients(tmp_path, capsys):
+    """The binomial twisted cubic: the cell of Binomial(3, 1/2) is {u : mean count = 3/2}."""
+    out = tmp_path / "t.json"
+    assert main(["voronoi", "toric", "--exponents", "3,2,1,0;0,1,2,3", "--coefficients", "1", "3", "3", "1",
+                 "--point", "0.125", "0.375", "0.375", "0.125", "--json", str(out)]) == 0
+    d = json.loads(out.read_text())
+    V = np.array(d["vertices"])
+    assert d["exact"] is True and len(V) == 4
+    np.testing.assert_allclose(V @ [0, 1, 2, 3], 1.5, atol=1e-12)
+    np.save(tmp_path / "A.npy", np.array([[3, 2, 1, 0], [0, 1, 2, 3]]))
+    assert main(["voronoi", "toric", str(tmp_path / "A.npy"), "--point", "0.125", "0.375", "0.375",
+                 "0.125"]) == 1                                  # unit coefficients: not on the model
+    assert main(["voronoi", "toric", "--exponents", "3,2,x", "--point", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "not a positive point" in err and "--exponents needs rows" in err

@@ -32,9 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``relugeom voronoi``."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("Examples (shell)::", 1)[1]
-    parser.add_argument("model", choices=["points", "halfcircle", "rankone", "independence", "polynomial", "relu"],
+    parser.add_argument("model", choices=["points", "halfcircle", "rankone", "independence", "toric", "polynomial",
+                                          "relu"],
                         help="the kind of model")
-    parser.add_argument("file", nargs="?", metavar="FILE.npy", help="points (one per row) for 'points'")
+    parser.add_argument("file", nargs="?", metavar="FILE.npy",
+                        help="points (one per row) for 'points'; the exponent matrix A for 'toric'")
+    parser.add_argument("--exponents", metavar="ROWS",
+                        help="the exponent matrix A of a 'toric' model, rows split by ';' (e.g. '3,2,1,0;0,1,2,3')")
+    parser.add_argument("--coefficients", nargs="+", type=float, metavar="C",
+                        help="positive coefficients of a 'toric' model (default all 1), e.g. 1 3 3 1")
     parser.add_argument("--point", nargs="+", type=float, metavar="V",
                         help="the model point q (for 'points': one index)")
     parser.add_argument("--metric", default="euclidean",
@@ -142,6 +148,19 @@ def run(args: argparse.Namespace) -> int:
     elif args.model == "independence":
         M, q = V.independence_model(*args.shape), _need_point(args)
         if not args.metric or args.metric == "euclidean":
+            kw["metric"] = V.as_metric("log")
+    elif args.model == "toric":
+        if args.file:
+            A = np.asarray(_load_npy(args.file, "FILE"), dtype=float)
+        elif args.exponents:
+            try:
+                A = np.array([[float(v) for v in row.split(",")] for row in args.exponents.split(";")])
+            except ValueError:
+                raise ValueError("--exponents needs rows of numbers split by ';', e.g. '3,2,1,0;0,1,2,3'") from None
+        else:
+            raise ValueError("'toric' needs its exponent matrix: FILE.npy or --exponents")
+        M, q = V.ToricModel(A, coefficients=args.coefficients), _need_point(args)
+        if args.metric == "euclidean":
             kw["metric"] = V.as_metric("log")
     elif args.model == "polynomial":
         from ..algebra import PolynomialParametrization
