@@ -34,8 +34,9 @@ from ._vnnlib import VNNLibProperty, parse_vnnlib, read_vnnlib
 from ._reach import ReachableSet, ReachPiece, reachable_set
 from ._params import check_reachability_params
 from ._exact import ExactCertificate
+from ._radius import RobustRadius, robust_radius
 
 __all__ = ["check_safety", "SafetyResult", "Verdict", "Counterexample", "InputSet", "UnsafeSet",
            "as_input_set", "as_unsafe_set", "VNNLibProperty", "read_vnnlib", "parse_vnnlib",
            "reachable_set", "ReachableSet", "ReachPiece", "check_reachability_params",
-           "ExactCertificate"]
+           "ExactCertificate", "robust_radius", "RobustRadius"]
