@@ -3,11 +3,7 @@
 # Decompresses .gz inputs into a cache and stops any relugeom run left from an earlier instance.
 set -euo pipefail
 source "$(dirname "$(realpath "$0")")/_common.sh"
-check_version "${1:-}"
-if [ $# -ne 4 ]; then
-    echo "usage: prepare_instance.sh v1 CATEGORY NET.onnx PROP.vnnlib" >&2
-    exit 1
-fi
+check_args "prepare_instance.sh v1 CATEGORY NET.onnx PROP.vnnlib" 4 "$@"
 pkill -u "$(id -u)" -f "relugeom verify" 2> /dev/null || true
 mkdir -p "$CACHE"
 for f in "$3" "$4"; do

@@ -4,11 +4,7 @@
 # timeout, unknown or error. One thread, as the competition's single-core runs.
 set -uo pipefail
 source "$(dirname "$(realpath "$0")")/_common.sh"
-check_version "${1:-}"
-if [ $# -ne 6 ]; then
-    echo "usage: run_instance.sh v1 CATEGORY NET.onnx PROP.vnnlib RESULT_FILE TIMEOUT" >&2
-    exit 1
-fi
+check_args "run_instance.sh v1 CATEGORY NET.onnx PROP.vnnlib RESULT_FILE TIMEOUT" 6 "$@"
 NET=$(plain_path "$3")
 PROP=$(plain_path "$4")
 RESULT=$5
