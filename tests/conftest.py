@@ -5,7 +5,7 @@ Hypothesis profiles
 ``ci`` (the default, and what ``.ci/run`` uses): derandomized — every run draws the same
 examples, so the suite cannot fail by chance; 30 examples per test.
 ``seeds``: the ``ci`` settings with the seed left free, for repeating the whole suite under
-many seeds (``HYPOTHESIS_PROFILE=seeds pytest --hypothesis-seed=N``; ``benchmarks/seeds.sh``).
+many seeds (``HYPOTHESIS_PROFILE=seeds pytest --hypothesis-seed=N``; ``.ci/seeds``).
 ``random``: a fresh random seed each run and more examples (``HYPOTHESIS_PROFILE=random``,
 for local bug hunting). Failing examples are stored in ``.hypothesis/`` and replayed first on
 the next run under either profile.
