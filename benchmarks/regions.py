@@ -5,15 +5,19 @@ Runs every selected network of ``../shared/benchmarks/regions-suite`` (or ``--su
 [-1, 1]^d in a fresh, single-threaded subprocess (OMP/MKL/OPENBLAS_NUM_THREADS=1) and prints
 regions, wall seconds, CPU seconds and peak memory (``ru_maxrss`` of that subprocess).
 
-relugeom computes the complex with the skeleton method (patterns, interior points and
-facets = the irredundant H-representations' labels, all self-checked); networks listed in
-``--count-only`` (default N8) stream counts and patterns without facets.
+relugeom computes the complex through its public API (``enumerate_regions(net, box,
+method="skeleton")``: patterns, interior points and facets, all self-checked); networks listed
+in ``--count-only`` (default N8) go through ``count_regions`` (no facets). Each run is timed
+twice: as a whole process, launch to exit ("process s": start-up, imports, loading, the work),
+and in-process around the call ("seconds").
 
 With ``--peer-edge-subdivision PATH`` (a local checkout of
 github.com/arturs-berzins/relu_edge_subdivision) the peer runs on the same networks in the same
 run (CPU PyTorch, its default float32; ``--peer-float64`` runs it in float64 by making float64
-the default dtype and turning its ``.float()`` casts into no-ops). The peer returns only the
-vertex/edge skeleton, so its column shows vertices and edges, not regions.
+the default dtype and turning its ``.float()`` casts into no-ops), on the same arrangement:
+the hidden layers only (the peer cuts space by every layer of its network, so the output
+layer is left out). The peer returns only the vertex/edge skeleton, so its column shows
+vertices and edges, not regions.
 
 Usage::
 
@@ -49,22 +53,38 @@ def _rusage() -> dict:
 
 
 def worker_relugeom(path: str, count_only: bool, time_limit: float | None, certify: bool) -> dict:
+    """relugeom through its public API (``count_regions`` / ``enumerate_regions``, skeleton).
+
+    ``certify`` (every interior point and close vertex sign checked exactly) is an option of
+    the skeleton engine that the public API does not expose; only then is it called directly.
+    """
     import numpy as np
 
     from relugeom.network import load_npz
     from relugeom.polyhedra import Box
-    from relugeom.regions._skeleton import enumerate_skeleton
+    from relugeom.regions import count_regions, enumerate_regions
 
     net = load_npz(path)
     d = net.input_dim
+    box = Box(-np.ones(d), np.ones(d))
     cpu0, t0 = time.process_time(), time.perf_counter()
-    res = enumerate_skeleton(net, Box(-np.ones(d), np.ones(d)), with_facets=not count_only,
-                             keep_skeleton=False, time_limit=time_limit, certify=certify)
+    facets = None
+    if certify:
+        from relugeom.regions._skeleton import enumerate_skeleton
+
+        res = enumerate_skeleton(net, box, with_facets=not count_only, keep_skeleton=False,
+                                 time_limit=time_limit, certify=True)
+        n, complete, st = res.n_regions, res.complete, res.stats
+        facets = None if res.facets is None else int(len(res.facets))
+    elif count_only:
+        c = count_regions(net, box, method="skeleton", time_limit=time_limit)
+        n, complete, st = c.n_regions, c.complete, c.stats
+    else:
+        cx = enumerate_regions(net, box, method="skeleton", time_limit=time_limit)
+        n, complete, st, facets = cx.n_regions, cx.complete, cx.stats, cx.n_facets
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    st = res.stats
-    return {"regions": res.n_regions, "seconds": wall, "cpu_seconds": cpu,
-            "complete": res.complete, "degenerate": res.degenerate,
-            "facets": None if res.facets is None else int(len(res.facets)),
+    return {"regions": n, "seconds": wall, "cpu_seconds": cpu,
+            "complete": complete, "degenerate": False, "facets": facets,
             "vertices": st.get("n_vertices"), "edges": st.get("n_edges"),
             "near_ties_exact": st.get("near_ties_exact"),
             "points_checked_exactly": st.get("points_checked_exactly"),
@@ -88,8 +108,10 @@ def worker_peer(path: str, peer: str, float64: bool) -> dict:
 
     z = np.load(path, allow_pickle=False)
     n = len([k for k in z.files if k.startswith("W")])
-    Ws = [z[f"W{i}"] for i in range(n)]
-    bs = [z[f"b{i}"] for i in range(n)]
+    # the hidden layers only: the peer cuts space by every layer of its Net, so the output
+    # layer would add its own hyperplanes, an arrangement larger than the regions counted
+    Ws = [z[f"W{i}"] for i in range(n - 1)]
+    bs = [z[f"b{i}"] for i in range(n - 1)]
     widths = [Ws[0].shape[1]] + [W.shape[0] for W in Ws]
     dt = torch.float64 if float64 else torch.float32
     f = Net(ks=widths)
@@ -111,15 +133,17 @@ def _spawn(args: list[str], timeout: float) -> dict:
     src = str(HERE.parent / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
+    t0 = time.perf_counter()
     try:
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout:.0f} s"}
+    wall = time.perf_counter() - t0
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
         tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
         return {"error": f"exit {out.returncode}: " + " | ".join(tail)}
-    return json.loads(lines[-1])
+    return dict(json.loads(lines[-1]), process_seconds=wall)
 
 
 def _median(runs: list[dict], key: str):
@@ -164,9 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     peer_nets = set(nets if a.peer_nets is None else a.peer_nets.split(","))
     suite = Path(a.suite)
     rows = []
-    print(f"{'net':5} {'regions':>11} {'seconds':>9} {'cpu s':>8} {'peak MB':>9}  checks"
-          + (f"   | peer({'f64' if a.peer_float64 else 'f32'}) s  cpu s  peak MB  "
-             "ratio(wall, cpu)"
+    print(f"{'net':5} {'regions':>11} {'process s':>9} {'seconds':>9} {'cpu s':>8} {'peak MB':>9}  checks"
+          + (f"   | peer({'f64' if a.peer_float64 else 'f32'}) process s  seconds  peak MB  "
+             "ratio(process, in-process)"
              if a.peer_edge_subdivision else ""))
     for name in nets:
         path = suite / f"{name}.npz"
@@ -184,12 +208,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             r0 = ok[-1]
             sec, cpu, mb = _median(ok, "seconds"), _median(ok, "cpu_seconds"), _median(ok, "peak_mb")
+            psec = _median(ok, "process_seconds")
             reg = f"{r0['regions']:,}" if r0["complete"] else f">={r0.get('lower_bound') or 0:,}"
             checks = ("degenerate" if r0["degenerate"] else
                       ("ok" if r0["complete"] else "incomplete")
                       + ("" if name not in count_only else " (count-only)"))
-            line = f"{name:5} {reg:>11} {sec:9.2f} {cpu:8.2f} {mb:9.0f}  {checks}"
-            row.update(seconds=sec, cpu_seconds=cpu, peak_mb=mb)
+            line = f"{name:5} {reg:>11} {psec:9.2f} {sec:9.2f} {cpu:8.2f} {mb:9.0f}  {checks}"
+            row.update(seconds=sec, cpu_seconds=cpu, peak_mb=mb, process_seconds=psec)
         if a.peer_edge_subdivision and name in peer_nets:
             pr = [_spawn(["peer", str(path), str(Path(a.peer_edge_subdivision).resolve()),
                           "1" if a.peer_float64 else "0"], a.timeout) for _ in range(a.repeats)]
@@ -197,12 +222,12 @@ def main(argv: list[str] | None = None) -> int:
             row["peer"] = pr
             if pok:
                 ps, pm = _median(pok, "seconds"), _median(pok, "peak_mb")
-                pc = _median(pok, "cpu_seconds")
+                pc, pp = _median(pok, "cpu_seconds"), _median(pok, "process_seconds")
+                pratio = (row.get("process_seconds") or float("nan")) / pp
                 ratio = (row.get("seconds") or float("nan")) / ps
-                cratio = (row.get("cpu_seconds") or float("nan")) / pc
-                line += (f"   | {ps:9.2f} {pc:8.2f} {pm:8.0f}  {ratio:5.2f}x {cratio:5.2f}x  "
+                line += (f"   | {pp:9.2f} {ps:8.2f} {pm:8.0f}  {pratio:5.2f}x {ratio:5.2f}x  "
                          f"(V={pok[-1]['vertices']:,} E={pok[-1]['edges']:,})")
-                row.update(peer_seconds=ps, peer_cpu_seconds=pc, peer_peak_mb=pm)
+                row.update(peer_seconds=ps, peer_cpu_seconds=pc, peer_peak_mb=pm, peer_process_seconds=pp)
             else:
                 line += f"   | peer error: {pr[-1]['error']}"
         print(line, flush=True)
