@@ -49,6 +49,17 @@ class UsageError(RelugeomError, ValueError):
     """A command-line option or argument is wrong (exit code 2)."""
 
 
+def _checked(text: str, cast, ok, what: str):
+    """``cast(text)`` if it converts and passes ``ok``; else one ArgumentTypeError naming ``what``."""
+    try:
+        v = cast(text)
+    except ValueError:
+        v = None
+    if v is None or not ok(v):
+        raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}")
+    return v
+
+
 def positive_int(text: str) -> int:
     """An integer ``>= 1``.
 
@@ -59,13 +70,7 @@ def positive_int(text: str) -> int:
     ...
     argparse.ArgumentTypeError: must be a positive integer; got '-5'
     """
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return v
+    return _checked(text, int, lambda v: v >= 1, "a positive integer")
 
 
 def nonneg_int(text: str) -> int:
@@ -76,13 +81,7 @@ def nonneg_int(text: str) -> int:
     >>> nonneg_int("0")
     0
     """
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer; got {text!r}")
-    return v
+    return _checked(text, int, lambda v: v >= 0, "a non-negative integer")
 
 
 def positive_seconds(text: str) -> float:
@@ -95,13 +94,7 @@ def positive_seconds(text: str) -> float:
     ...
     argparse.ArgumentTypeError: must be a positive number of seconds (finite); got 'nan'
     """
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds (finite); got {text!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds (finite); got {text!r}")
-    return v
+    return _checked(text, float, lambda v: math.isfinite(v) and v > 0, "a positive number of seconds (finite)")
 
 
 def nonneg_seconds(text: str) -> float:
@@ -112,13 +105,8 @@ def nonneg_seconds(text: str) -> float:
     >>> nonneg_seconds("0")
     0.0
     """
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative number of seconds (finite); got {text!r}") from None
-    if not (math.isfinite(v) and v >= 0):
-        raise argparse.ArgumentTypeError(f"must be a non-negative number of seconds (finite); got {text!r}")
-    return v
+    return _checked(text, float, lambda v: math.isfinite(v) and v >= 0,
+                    "a non-negative number of seconds (finite)")
 
 
 def finite_float(text: str) -> float:
@@ -131,13 +119,7 @@ def finite_float(text: str) -> float:
     ...
     argparse.ArgumentTypeError: must be a finite number; got '-inf'
     """
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}") from None
-    if not math.isfinite(v):
-        raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}")
-    return v
+    return _checked(text, float, math.isfinite, "a finite number")
 
 
 def int_list(text: str) -> list[int]:

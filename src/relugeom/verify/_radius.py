@@ -166,7 +166,7 @@ def robust_radius(net, x: object, *, label: int | None = None, norm: object = "i
     if method == "exact":
         return _exact(net, x0, lab, nm, Box(lo, hi), max_radius, time_limit, t, t0)
     if method == "bisect":
-        return _bisect(net, x0, lab, nm, lo, hi, max_radius, steps, time_limit, t, rng, t0)
+        return _bisect(net, x0, lab, K, nm, lo, hi, max_radius, steps, time_limit, t, rng, t0)
     raise ValueError(f"method must be 'exact' or 'bisect'; got {method!r}")
 
 
@@ -202,13 +202,12 @@ def _exact(net, x0, lab, nm, box, max_radius, time_limit, t, t0) -> RobustRadius
     return RobustRadius(float(best), float(best), nm, lab, wit, wcls, True, True, "exact", stats, t)
 
 
-def _bisect(net, x0, lab, nm, lo, hi, max_radius, steps, time_limit, t, rng, t0) -> RobustRadius:
+def _bisect(net, x0, lab, K, nm, lo, hi, max_radius, steps, time_limit, t, rng, t0) -> RobustRadius:
     from ._check import Verdict, check_safety
     from ._sets import UnsafeSet
 
     if nm != "inf":
         raise ValueError("method='bisect' supports the L-infinity norm")
-    K = len(np.asarray(net(x0[None]))[0])
     unsafe = UnsafeSet([HPolytope((np.eye(K)[lab] - np.eye(K)[j])[None, :], [0.0]) for j in range(K) if j != lab])
     a, b_ = 0.0, float(max_radius)        # SAFE at a (trivially at 0), b_ not yet decided
     upper, wit, wcls = np.inf, None, None

@@ -351,22 +351,23 @@ class _Parser:
                         inner.end = idx + 6
                         node.items += ("assert", inner)
                         node.end = idx + 7
-                        if cur is None:
-                            self.command(node)
-                        else:
-                            cur.items.append(node)
+                        self._emit(node, cur)
                     idx += 8
                 else:
                     node = _Node(idx)
                     node.items += ("declare-const", name, typ)
                     node.end = idx + 4
-                    if cur is None:
-                        self.command(node)
-                    else:
-                        cur.items.append(node)
+                    self._emit(node, cur)
                     idx += 5
         finally:
             self.stack, self.cur, self.index = stack, cur, idx
+
+    def _emit(self, node: _Node, cur: _Node | None) -> None:
+        """A parsed form: a top-level command, or an item of the open form ``cur``."""
+        if cur is None:
+            self.command(node)
+        else:
+            cur.items.append(node)
 
     def command(self, f: _Node) -> None:
         items = f.items
